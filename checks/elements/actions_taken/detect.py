@@ -1,0 +1,19 @@
+"""actions_taken: a sentence reports work already done on the case."""
+
+from replylint.checkapi import Detection, Evidence
+
+# A past form under a question to the customer ("have you tried") or a condition
+# ("if you restarted") reports nothing done.
+BLOCKERS = ("question-to-customer", "conditional")
+
+
+def detect(ctx):
+    evidence = []
+    for s in ctx.sentences:
+        if s.is_question and not s.has("action-terse"):
+            continue
+        for sig in s.matches("action", "action-terse"):
+            if not s.governed_by(sig, BLOCKERS):
+                evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
+                break
+    return Detection(bool(evidence), tuple(evidence))

@@ -1,0 +1,30 @@
+"""bounce_back: the customer is asked to do the work, and we report none of our own."""
+
+from replylint.checkapi import Detection, Evidence
+
+
+def concrete_findings(ctx):
+    """Outcome sentences that are our own concrete finding: not only "works on
+    our side", not a hedged guess."""
+    cr = {e.sentence for e in ctx.elements["cannot_reproduce"].evidence}
+    out = []
+    for e in ctx.elements["outcome"].evidence:
+        s = ctx.sentences[e.sentence]
+        if e.sentence in cr or s.has("hedge"):
+            continue
+        out.append(e.sentence)
+    return out
+
+
+def detect(ctx):
+    pushes = [s for s in ctx.sentences if s.has("bounce", "bounce-advice")]
+    if not pushes:
+        return Detection(False)
+    if ctx.value("actions_taken") or concrete_findings(ctx):
+        return Detection(False)
+    # "Please try X" alone is advice; with "at your end", "go to the docs", or no
+    # request of ours to work from, it hands the case back.
+    strong = [s for s in pushes if s.has("bounce")]
+    advice_only = [s for s in pushes if not s.has("bounce")]
+    hits = strong or advice_only
+    return Detection(True, tuple(Evidence(s.index, "hands the work to the customer") for s in hits))

@@ -1,0 +1,34 @@
+"""info_request: the reply asks the customer for information or an informative action."""
+
+from replylint.checkapi import Detection, Evidence
+
+
+def request_sentences(ctx):
+    """Indices of the sentences that ask something of the customer. The other
+    request checks (justified, batched) and the rules reuse this."""
+    found = []
+    for s in ctx.sentences:
+        if s.has("courtesy") and not s.has("request"):
+            continue
+        asks = [sig for sig in s.matches("request") if not s.governed_by(sig, ("conditional",), window=50)]
+        if s.has("not-request") and not asks:
+            continue
+        acts_then_reports = s.has("request-act") and s.has("report-back")
+        question = s.is_question and s.has("question-form") and not s.has("courtesy")
+        if asks or acts_then_reports or question:
+            found.append(s.index)
+    found = set(found)
+    # Items of a list introduced by a request ("Could you share the following:")
+    # are requests themselves.
+    for s in ctx.sentences:
+        if s.lead_in and s.index in found:
+            for item in ctx.sentences[s.index + 1:]:
+                if item.list_id is None:
+                    break
+                found.add(item.index)
+    return sorted(found)
+
+
+def detect(ctx):
+    idx = request_sentences(ctx)
+    return Detection(bool(idx), tuple(Evidence(i, "request") for i in idx))

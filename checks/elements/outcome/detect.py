@@ -1,0 +1,21 @@
+"""outcome: a sentence reports a result or a conclusion about the case."""
+
+from replylint.checkapi import Detection, Evidence
+
+# A result inside a condition or a question, or advice to the customer, is not ours.
+BLOCKERS = ("conditional", "question-to-customer", "you-subject")
+
+
+def detect(ctx):
+    evidence = list(ctx.elements["cannot_reproduce"].evidence) if ctx.value("cannot_reproduce") else []
+    seen = {e.sentence for e in evidence}
+    for s in ctx.sentences:
+        if s.index in seen or s.is_question:
+            continue
+        for sig in s.matches("result", "finding"):
+            if s.governed_by(sig, BLOCKERS, window=40):
+                continue
+            evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
+            break
+    evidence.sort(key=lambda e: e.sentence)
+    return Detection(bool(evidence), tuple(evidence))

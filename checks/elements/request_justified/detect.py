@@ -1,0 +1,59 @@
+"""request_justified: every request carries a reason that names what it verifies."""
+
+from replylint.checkapi import Detection, Evidence
+
+
+def unjustified_requests(ctx):
+    """Request sentences with no reason of their own, none beside them, and no
+    lead-in reason. Used by the detector and by the `unjustified-request` rule."""
+    requests = [e.sentence for e in ctx.elements["info_request"].evidence]
+    # Asking to test or confirm something we report having done is justified by it.
+    fix_reported = ctx.value("actions_taken") or ctx.value("outcome")
+    sentences = ctx.sentences
+    missing = []
+    for i in requests:
+        s = sentences[i]
+        if _has_reason(s) or (fix_reported and s.has("verify-fix")):
+            continue
+        if _neighbour_reason(sentences, i):
+            continue
+        if _lead_in_reason(sentences, i):
+            continue
+        missing.append(i)
+    return missing
+
+
+def _has_reason(s):
+    return s.has("reason")
+
+
+def _neighbour_reason(sentences, i):
+    s = sentences[i]
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(sentences):
+            n = sentences[j]
+            # A reason beside a request explains it when it stands in the same block
+            # and is not itself another request's own reason.
+            if n.block == s.block and _has_reason(n) and not n.has("request") and not n.is_question:
+                return True
+    return False
+
+
+def _lead_in_reason(sentences, i):
+    s = sentences[i]
+    if s.list_id is None:
+        return False
+    j = i - 1
+    while j >= 0 and sentences[j].list_id == s.list_id and not sentences[j].lead_in:
+        j -= 1
+    if j < 0:
+        return False
+    lead = sentences[j]
+    return (lead.lead_in or lead.list_id != s.list_id) and (_has_reason(lead) or (j > 0 and _has_reason(sentences[j - 1]) and sentences[j - 1].paragraph == lead.paragraph))
+
+
+def detect(ctx):
+    if not ctx.value("info_request"):
+        return Detection(None)
+    missing = unjustified_requests(ctx)
+    return Detection(not missing, tuple(Evidence(i, "request without a reason") for i in missing))

@@ -1,0 +1,43 @@
+"""setup_stated: something concrete tied to the engineer's own attempt."""
+
+from replylint.checkapi import Detection, Evidence
+
+
+def _concrete(s):
+    """Setup details in the sentence that are not release facts ("fixed in 5.8.0")."""
+    release = s.matches("release-fact")
+    out = []
+    for d in s.matches("setup-detail"):
+        if any(r.start <= d.start < r.end + 2 for r in release):
+            continue
+        out.append(d)
+    return out
+
+
+def detect(ctx):
+    tried = {e.sentence for key in ("cannot_reproduce", "actions_taken") for e in ctx.elements[key].evidence}
+    evidence = []
+    sentences = ctx.sentences
+    for s in sentences:
+        if s.is_question:
+            continue
+        details = _concrete(s)
+        if not details:
+            continue
+        attempt = s.has("attempt") or s.index in tried
+        if not attempt:
+            # "What I tried:" followed by a list of setup items.
+            prev = _previous_lead(sentences, s)
+            attempt = prev is not None and (prev.has("attempt") or prev.index in tried)
+        if attempt:
+            evidence.append(Evidence(s.index, f"setup: {details[0].text.strip()!r}"))
+    return Detection(bool(evidence), tuple(evidence))
+
+
+def _previous_lead(sentences, s):
+    if s.list_id is None:
+        return None
+    j = s.index - 1
+    while j >= 0 and sentences[j].list_id == s.list_id:
+        j -= 1
+    return sentences[j] if j >= 0 else None

@@ -1,0 +1,3 @@
+def check(ctx):
+    if not ctx.elements["actions_taken"]:
+        yield ctx.hit()

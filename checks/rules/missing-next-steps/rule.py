@@ -1,0 +1,3 @@
+def check(ctx):
+    if not ctx.elements["next_steps"]:
+        yield ctx.hit()

@@ -1,0 +1,181 @@
+"""Reading inputs: files, stdin, strings; plain text, Markdown, HTML and .eml.
+
+Reading never raises for bad content: what cannot be read becomes an
+``InputError`` with a message that says which input and what to do.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+
+from .htmltext import html_to_text, looks_like_html
+from .text import MappedText, TextBuilder
+
+MAX_BYTES_DEFAULT = 10 * 1024 * 1024
+FORMATS = ("text", "markdown", "html", "eml")
+_EXTENSIONS = {
+    ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+    ".html": "html", ".htm": "html", ".eml": "eml",
+}
+_HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:\s")
+_MAIL_HEADERS = re.compile(r"^(from|to|subject|date|mime-version|content-type|message-id|received|return-path):",
+                           re.I | re.M)
+
+
+class InputError(Exception):
+    """An input that cannot be checked; the message tells the user why and what to do."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input as given: its name, its declared or sniffed format, its text."""
+
+    name: str
+    text: str
+    format: str = "text"
+
+
+def detect_format(name: str, text: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    head = text[:4000]
+    first_block = head.split("\n\n", 1)[0].replace("\r", "")
+    lines = [ln for ln in first_block.split("\n") if ln.strip()]
+    if lines and len(_MAIL_HEADERS.findall(first_block)) >= 2 and all(
+        _HEADER_LINE.match(ln) or ln[:1] in " \t" for ln in lines
+    ):
+        return "eml"
+    if looks_like_html(head):
+        return "html"
+    return "text"
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{name}: looks like a binary file (it contains NUL bytes); give a text, Markdown, HTML or .eml reply")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Exports from Windows mail clients are often cp1252; every byte decodes.
+        return data.decode("cp1252", errors="replace")
+
+
+def read_path(path: str | Path, *, fmt: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT) -> Source:
+    p = Path(path)
+    name = str(path)
+    if p.is_dir():
+        raise InputError(f"{name}: is a directory; give the files in it (for example {name}/*.txt)")
+    try:
+        size = p.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    if size > max_bytes:
+        raise InputError(f"{name}: is {size:,} bytes, over the {max_bytes:,}-byte limit (raise max-bytes in the config to check it)")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    return source_from_bytes(data, name, fmt=fmt)
+
+
+def source_from_bytes(data: bytes, name: str, *, fmt: str | None = None) -> Source:
+    text = decode_bytes(data, name)
+    return Source(name=name, text=text, format=fmt or detect_format(name, text))
+
+
+def source_from_text(text: str, name: str = "<string>", fmt: str | None = None) -> Source:
+    return Source(name=name, text=text, format=fmt or detect_format(name, text))
+
+
+# -- turning a source into analysable text -----------------------------------
+
+def to_plain(source: Source) -> MappedText:
+    """The text to analyse, mapped back to ``source.text``."""
+    if source.format == "html":
+        return html_to_text(source.text)
+    if source.format == "eml":
+        return _eml_to_text(source.text)
+    return MappedText(source.text)
+
+
+def _eml_to_text(raw: str) -> MappedText:
+    # compat32 is about ten times faster than the default policy and is lenient.
+    msg = email.message_from_string(raw, policy=email.policy.compat32)
+    part, subtype = _pick_body(msg)
+    if part is None:
+        return MappedText("")
+    body = _decode_part(part)
+    if subtype == "html":
+        converted = html_to_text(body)
+        return _align(converted.text, raw, _body_start(raw))
+    return _align(body, raw, _body_start(raw))
+
+
+def _pick_body(msg: Message) -> tuple[Message | None, str]:
+    html_part = None
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        if (part.get("Content-Disposition") or "").lower().startswith("attachment"):
+            continue
+        ctype = part.get_content_type()
+        if ctype == "text/plain":
+            return part, "plain"
+        if ctype == "text/html" and html_part is None:
+            html_part = part
+    if html_part is not None:
+        return html_part, "html"
+    if not msg.is_multipart():
+        return msg, "plain"
+    return None, "plain"
+
+
+def _decode_part(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if payload is None:
+        raw = part.get_payload()
+        return raw if isinstance(raw, str) else ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        # Unknown or wrong charset labels are common in real mail.
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return payload.decode("cp1252", errors="replace")
+
+
+def _body_start(raw: str) -> int:
+    m = re.search(r"\r?\n\r?\n", raw)
+    return m.end() if m else 0
+
+
+def _align(decoded: str, raw: str, start: int) -> MappedText:
+    """Map decoded body text onto the raw message, line by line.
+
+    Unencoded bodies map exactly; a line that was transfer-encoded and cannot be
+    found maps to where the search stands (the nearest earlier line)."""
+    out = TextBuilder()
+    cursor = start
+    for line in decoded.splitlines(keepends=True):
+        content = line.rstrip("\r\n")
+        found = raw.find(content, cursor) if content.strip() else -1
+        if found >= 0 and (found - cursor) < 4000:
+            out.add(content, found)
+            cursor = found + len(content)
+        else:
+            out.add(content, min(cursor, max(len(raw) - 1, 0)), synthetic=True)
+        if len(line) != len(content):
+            out.add_char("\n", min(cursor, max(len(raw) - 1, 0)))
+    return out.build()

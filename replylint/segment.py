@@ -1,0 +1,252 @@
+"""Separate the engineer's own prose from everything else in a reply.
+
+Quoted history, code, logs, configuration, greetings, sign-offs, signatures and
+replylint's own comments are *masked*: replaced by spaces (newlines kept), so the
+masked text has the same length as the input and every offset stays valid.
+The words that recognise greetings, sign-offs and quote headers are data
+(checks/lexicons/mail.toml), handed in as ``MailConventions``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_QUOTE_LINE = re.compile(r"^\s{0,3}>")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_SUPPRESSION = re.compile(
+    r"<!--\s*replylint\s*:\s*(?P<action>ignore|disable|enable)\s*(?:\[(?P<rules>[^\]]*)\])?\s*(?P<reason>.*?)\s*-->",
+    re.S | re.I,
+)
+_INLINE_CODE = re.compile(r"(`+)(.+?)\1")
+_VERSIONISH = re.compile(r"^v?\d+(\.\d+)+[\w.\-+]*$")
+_MD_LINK_TARGET = re.compile(r"\]\((?:[^()\s]|\([^()\s]*\))+\)")
+
+_CODE_LINE = re.compile(
+    r"""^\s*(?:
+        \[?\d{4}-\d{2}-\d{2}[ T]\d            # timestamped log line
+      | \[?\d{2}:\d{2}:\d{2}[.,\]]            # time-first log line
+      | \[\d{4}                                # [2024...
+      | (?:ERROR|WARN|WARNING|INFO|DEBUG|TRACE|FATAL|SEVERE)\b\s*[\]:\-|]
+      | \[(?:ERROR|WARN|WARNING|INFO|DEBUG|TRACE|FATAL|SEVERE)\]
+      | at\s+[\w$.<>/]+\(.*\)\s*$              # Java stack frame
+      | \.\.\.\s\d+\smore\s*$
+      | Caused\sby:\s
+      | Traceback\s\(most\srecent\scall\slast\)
+      | File\s".*",\sline\s\d+
+      | [\w.]*(?:Exception|Error)(?::\s.*)?$      # exception line
+      | (?:\$|\#|>>>|PS\s[A-Z]:\\|[A-Z]:\\[^ ]*>)\s
+      | (?:sudo|curl|kubectl|docker|npm|npx|pip|pip3|mvn|helm|systemctl|wget|ssh|scp|tail|grep|cat|cd|ls|export|java\s-|python3?\s)\s*\S
+      | </?[A-Za-z][\w:.-]*(?:\s+[\w:.-]+=(?:"[^"]*"|'[^']*'))*\s*/?>
+      | [{}\[\]()],?;?\s*$
+      | "[^"\n]+"\s*:\s*
+      | [\w-]+(?:\.[\w-]+)+\s*[:=]\s*\S        # dotted.config.key = value
+      | [\w.-]+=\S*\s*$                        # key=value
+      | \[[\w.\-"]+\]\s*$                       # [toml.table]
+      | (?:def|class|import|from\s\S+\simport|public|private|protected|function|const|let|var|return|package)\s
+      | //|/\*|\*/
+    )""",
+    re.X,
+)
+_CODE_END = re.compile(r"[;{}]\s*$")
+
+
+@dataclass(frozen=True)
+class MailConventions:
+    greeting: re.Pattern[str]
+    greeting_prefix: re.Pattern[str]
+    signoff: re.Pattern[str]
+    quote_header: re.Pattern[str]
+    quote_start: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Region:
+    start: int
+    end: int
+    kind: str  # quote | code | greeting | signoff | comment
+
+
+@dataclass(frozen=True)
+class SuppressionComment:
+    action: str  # ignore | disable | enable
+    rules: tuple[str, ...]  # empty: all rules
+    reason: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Segmented:
+    text: str  # masked text: same length as the input
+    regions: tuple[Region, ...]
+    suppressions: tuple[SuppressionComment, ...]
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line, end excluding the newline."""
+    spans = []
+    start = 0
+    for m in re.finditer(r"\n", text):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def looks_like_code(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped:
+        return False
+    if _CODE_LINE.match(line):
+        return True
+    if _CODE_END.search(stripped) and not stripped.endswith(("...", ":)")):
+        return True
+    if len(stripped) >= 12:
+        symbols = sum(1 for c in stripped if not c.isalnum() and not c.isspace())
+        if symbols / len(stripped) > 0.3:
+            return True
+    return False
+
+
+def segment(text: str, conv: MailConventions) -> Segmented:
+    regions: list[Region] = []
+    suppressions = tuple(
+        SuppressionComment(
+            action=m.group("action").lower(),
+            rules=tuple(r.strip() for r in (m.group("rules") or "").split(",") if r.strip()),
+            reason=m.group("reason").strip(),
+            start=m.start(),
+            end=m.end(),
+        )
+        for m in _SUPPRESSION.finditer(text)
+    )
+    for m in _COMMENT.finditer(text):
+        regions.append(Region(m.start(), m.end(), "comment"))
+
+    lines = _lines(text)
+    kinds: list[str | None] = [None] * len(lines)
+    in_fence = False
+    quote_rest_from: int | None = None
+    for i, (s, e) in enumerate(lines):
+        line = text[s:e].replace("\r", "")
+        if _FENCE.match(line):
+            kinds[i] = "code"
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            kinds[i] = "code"
+            continue
+        if _QUOTE_LINE.match(line):
+            kinds[i] = "quote"
+            continue
+        if conv.quote_start.match(line) or _is_outlook_header(lines, i, text):
+            quote_rest_from = i
+            break
+        header = conv.quote_header.match(line) or _two_line_wrote(lines, i, text, conv)
+        if header:
+            # Gmail prefixes the history with '>'; other clients do not, so the
+            # rest of the message is history unless it is '>'-quoted.
+            following = [text[a:b] for a, b in lines[i + 1:i + 4] if text[a:b].strip()]
+            kinds[i] = "quote"
+            if header is not True and isinstance(header, int):
+                kinds[header] = "quote"
+            if following and _QUOTE_LINE.match(following[0]):
+                continue
+            quote_rest_from = i
+            break
+        if looks_like_code(line):
+            kinds[i] = "code"
+    if quote_rest_from is not None:
+        for j in range(quote_rest_from, len(lines)):
+            kinds[j] = "quote"
+
+    _mark_greeting_and_signoff(text, lines, kinds, conv, regions)
+
+    for i, kind in enumerate(kinds):
+        if kind:
+            s, e = lines[i]
+            regions.append(Region(s, e, kind))
+
+    for m in _INLINE_CODE.finditer(text):
+        inner = m.group(2).strip()
+        if _VERSIONISH.match(inner):
+            # "`4.2.0`" is still a version the setup check must see: drop only the ticks.
+            regions.append(Region(m.start(), m.start() + len(m.group(1)), "code"))
+            regions.append(Region(m.end() - len(m.group(1)), m.end(), "code"))
+        else:
+            regions.append(Region(m.start(), m.end(), "code"))
+    for m in _MD_LINK_TARGET.finditer(text):
+        regions.append(Region(m.start() + 1, m.end(), "code"))
+
+    masked = list(text)
+    for r in regions:
+        for k in range(r.start, min(r.end, len(masked))):
+            if masked[k] != "\n":
+                masked[k] = " "
+    if regions:
+        # Inline code in the middle of a sentence becomes one placeholder word, so
+        # "send the output of `java -version`" still reads as a request.
+        for r in regions:
+            if r.kind == "code" and r.end - r.start >= 3 and "\n" not in text[r.start:r.end]:
+                masked[r.start:r.start + 3] = list("___")
+    masked_text = "".join(masked).replace("\r", " ")
+    return Segmented(masked_text, tuple(sorted(regions, key=lambda r: (r.start, r.end))), suppressions)
+
+
+def _is_outlook_header(lines: list[tuple[int, int]], i: int, text: str) -> bool:
+    """An Outlook-style 'From: ... Sent: ... To: ... Subject:' block, not a body line
+    that happens to start with 'From:'."""
+    first = text[lines[i][0]:lines[i][1]].strip().lstrip("*").lower()
+    if not first.startswith(("from:", "de:", "von:")):
+        return False
+    window = " ".join(text[a:b].lower().lstrip("* ") for a, b in lines[i + 1:i + 6])
+    has_when = any(k in window for k in ("sent:", "date:", "envoyé:", "gesendet:"))
+    has_what = any(k in window for k in ("to:", "subject:", "objet:", "betreff:"))
+    return has_when and has_what
+
+
+def _two_line_wrote(lines: list[tuple[int, int]], i: int, text: str, conv: MailConventions) -> int | bool:
+    """Gmail wraps long 'On ..., X <x@y> wrote:' headers over two lines."""
+    if i + 1 >= len(lines):
+        return False
+    first = text[lines[i][0]:lines[i][1]]
+    if not re.match(r"^\s*On\s", first):
+        return False
+    joined = first.rstrip() + " " + text[lines[i + 1][0]:lines[i + 1][1]].strip()
+    if conv.quote_header.match(joined):
+        return i + 1
+    return False
+
+
+def _mark_greeting_and_signoff(text, lines, kinds, conv: MailConventions, regions: list[Region]) -> None:
+    prose = [i for i, k in enumerate(kinds) if k is None and text[lines[i][0]:lines[i][1]].strip()]
+    if not prose:
+        return
+    first = prose[0]
+    s, e = lines[first]
+    line = text[s:e]
+    if conv.greeting.match(line):
+        kinds[first] = "greeting"
+    else:
+        m = conv.greeting_prefix.match(line)
+        if m:
+            regions.append(Region(s, s + m.end(), "greeting"))
+    # Sign-off: the first closing formula in the last stretch of prose masks
+    # everything after it up to quoted history (name, title, phone, disclaimer).
+    for i in prose:
+        s, e = lines[i]
+        if conv.signoff.match(text[s:e]) and _is_late(i, prose):
+            for j in range(i, len(kinds)):
+                if kinds[j] == "quote":
+                    break
+                if kinds[j] is None:
+                    kinds[j] = "signoff"
+            break
+
+
+def _is_late(i: int, prose: list[int]) -> bool:
+    """A sign-off stands in the last few prose lines, not at the top."""
+    remaining = [j for j in prose if j > i]
+    return len(remaining) <= 8 or i == prose[-1]

@@ -1,0 +1,136 @@
+"""Sentence boundaries that respect lists, line breaks and version numbers.
+
+spaCy's rule-based sentencizer makes "1." a sentence of its own and splits
+"4.2.0"-style strings badly; replies are full of both. This splitter works on the
+masked text (see segment.py) and knows about paragraphs and list items, which the
+batching check needs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*\u2022+\u25aa\u2013]|\(?\d{1,2}[.)]|\(?[a-hA-H][.)]|\[[ xX]\])[ \t]+(?=\S)")
+_ABBREVIATIONS = frozenset(
+    "e.g i.e etc vs approx mr mrs ms dr no nos fig jan feb mar apr jun jul aug sep sept oct nov dec "
+    "inc ltd co corp st p.s ps a.m p.m am pm eg ie cf al ver v".split()
+)
+_BOUNDARY = re.compile(r"([.!?]+|[.!?]*[\"')\]]+)(?=\s+[\"'(\[]?[A-Z0-9@#*_`])|[!?]+(?=\s)|\.(?=\s+[a-z]{2,}\s)")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+    paragraph: int  # index of the block of non-blank lines it stands in
+    list_item: int | None  # index of the list item it belongs to, if any
+    list_id: int | None  # index of the list (run of items) it belongs to, if any
+    lead_in: bool = False  # ends with ':' and introduces a list
+
+    @property
+    def is_question(self) -> bool:
+        return self.text.rstrip().endswith("?")
+
+
+def split_sentences(masked: str) -> list[Sentence]:
+    sentences: list[Sentence] = []
+    paragraph = -1
+    list_item = -1
+    list_id = -1
+    in_list = False
+    prev_blank = True
+    chunk_start: int | None = None
+    chunk_item: int | None = None
+    chunk_list: int | None = None
+    chunk_para = 0
+
+    def flush(end: int) -> None:
+        nonlocal chunk_start
+        if chunk_start is not None:
+            sentences.extend(_split_chunk(masked, chunk_start, end, chunk_para, chunk_item, chunk_list))
+        chunk_start = None
+
+    pos = 0
+    prev_line = ""
+    for raw_line in masked.split("\n"):
+        line_start = pos
+        line_end = pos + len(raw_line)
+        pos = line_end + 1
+        if not raw_line.strip():
+            flush(line_start)
+            prev_blank = True
+            prev_line = ""
+            continue
+        if prev_blank:
+            paragraph += 1
+        item = _LIST_ITEM.match(raw_line)
+        content_start = line_start + (item.end() if item else len(raw_line) - len(raw_line.lstrip()))
+        starts_new = (
+            prev_blank
+            or item is not None
+            or _ends_sentence(prev_line)
+            or (_is_short(prev_line) and raw_line.lstrip()[:1].isupper())
+        )
+        if item is not None:
+            if not in_list:
+                list_id += 1
+            in_list = True
+            list_item += 1
+        elif prev_blank and not raw_line.startswith((" ", "\t")):
+            in_list = False
+        if starts_new:
+            flush(line_start)
+            chunk_start = content_start
+            chunk_para = paragraph
+            chunk_item = list_item if in_list else None
+            chunk_list = list_id if in_list else None
+        prev_blank = False
+        prev_line = raw_line
+    flush(len(masked))
+    return _mark_lead_ins(sentences)
+
+
+def _mark_lead_ins(sentences: list[Sentence]) -> list[Sentence]:
+    out = []
+    for i, s in enumerate(sentences):
+        nxt = sentences[i + 1] if i + 1 < len(sentences) else None
+        lead = s.text.rstrip().endswith(":") and nxt is not None and nxt.list_item is not None and s.list_item is None
+        out.append(Sentence(s.start, s.end, s.text, s.paragraph, s.list_item, s.list_id, lead) if lead else s)
+    return out
+
+
+def _ends_sentence(line: str) -> bool:
+    return line.rstrip().endswith((".", "!", "?", ":", ";"))
+
+
+def _is_short(line: str) -> bool:
+    return 0 < len(line.strip()) < 45
+
+
+def _split_chunk(text: str, start: int, end: int, para: int, item: int | None, list_id: int | None) -> list[Sentence]:
+    out = []
+    chunk = text[start:end]
+    cursor = 0
+    for m in _BOUNDARY.finditer(chunk):
+        cut = m.end()
+        before = chunk[cursor:m.start()]
+        last_word = re.search(r"([A-Za-z][A-Za-z.]*)$", before)
+        if m.group(0).startswith(".") and last_word and last_word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            continue
+        if m.group(0) == "." and re.search(r"\b[A-Z]$", before):
+            continue  # initials: "J. Smith"
+        _add(out, text, start + cursor, start + cut, para, item, list_id)
+        cursor = cut
+    _add(out, text, start + cursor, end, para, item, list_id)
+    return out
+
+
+def _add(out, text, s, e, para, item, list_id) -> None:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e > s and any(c.isalnum() for c in text[s:e]):
+        out.append(Sentence(s, e, text[s:e], para, item, list_id))
