@@ -10,17 +10,20 @@ def _concrete(s):
     for d in s.matches("setup-detail"):
         if any(r.start <= d.start < r.end + 2 for r in release):
             continue
+        if s.governed_by(d, ("you-subject",), window=40):
+            continue  # "you are on Linux" is the customer's setup
         out.append(d)
     return out
 
 
 def detect(ctx):
     tried = {e.sentence for key in ("cannot_reproduce", "actions_taken") for e in ctx.elements[key].evidence}
+    planned = {e.sentence for e in ctx.elements["next_steps"].evidence} - tried
     evidence = []
     sentences = ctx.sentences
     for s in sentences:
-        if s.is_question:
-            continue
+        if s.is_question or s.index in planned:
+            continue  # a setup we only plan to try is not a setup stated
         details = _concrete(s)
         if not details:
             continue
@@ -29,6 +32,10 @@ def detect(ctx):
             # "What I tried:" followed by a list of setup items.
             prev = _previous_lead(sentences, s)
             attempt = prev is not None and (prev.has("attempt") or prev.index in tried)
+        if not attempt and len(details) >= 2 and s.index > 0:
+            # "We reproduced it. On 3.2.1 (update 7) with OpenLDAP 2.6, ..."
+            before = sentences[s.index - 1]
+            attempt = before.paragraph == s.paragraph and before.index in tried
         if attempt:
             evidence.append(Evidence(s.index, f"setup: {details[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
