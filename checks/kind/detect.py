@@ -5,31 +5,28 @@ def classify(ctx):
     sentences = ctx.sentences
     v = ctx.value
     requests = {e.sentence for e in ctx.elements["info_request"].evidence}
+    commitments = {e.sentence for e in ctx.elements["next_steps"].evidence}
     admin = any(s.has("admin-close") for s in sentences)
     resolved = [s for s in sentences if s.has("resolved") and not s.is_question and s.index not in requests]
-    progress = v("next_steps") and not resolved
-    if admin and not v("next_steps") and not requests:
+    # A fix already made (not one still to come) closes the technical question.
+    fix_done = any(sig.label == "fixed" and not s.governed_by(sig, ("future-marker",), window=30)
+                   for s in sentences if s.index not in commitments for sig in s.signals)
+    verify_only = bool(requests) and all(sentences[i].has("verify-fix") for i in requests)
+
+    if admin and not v("actions_taken"):
         return "other"
-    if v("bounce_back") and not requests and not resolved:
+    if v("bounce_back") and not requests and not v("outcome"):
         return "other"
-    if resolved and not (v("next_steps") and _future_fix(ctx)):
-        if not requests or v("actions_taken") or len(resolved) >= len(requests):
-            return "resolution"
-    if requests:
-        prose = len([s for s in sentences if s.index not in requests])
-        if not v("actions_taken") or len(requests) >= prose or not progress:
+    if requests and not (fix_done and verify_only):
+        prose = len(sentences) - len(requests)
+        if v("cannot_reproduce") or not (v("actions_taken") and v("outcome")) or len(requests) >= prose:
             return "info-request"
-    if v("actions_taken") or v("outcome") or v("next_steps"):
+    if commitments and not fix_done:
+        return "status-update"  # the investigation or the fix is still ahead
+    if resolved or fix_done or v("cannot_reproduce") or v("outcome"):
+        return "resolution"
+    if v("actions_taken") or v("next_steps"):
         return "status-update"
-    if admin:
+    if admin or v("bounce_back"):
         return "other"
     return "status-update" if sentences else "other"
-
-
-def _future_fix(ctx):
-    """The fix is still ahead ("will be fixed in 2.4"): progress, not resolution."""
-    for e in ctx.elements["next_steps"].evidence:
-        s = ctx.sentences[e.sentence]
-        if s.has("resolved"):
-            return True
-    return False

@@ -15,10 +15,10 @@ def detect(ctx):
     for s in ctx.sentences:
         if s.index in seen or s.is_question:
             continue
-        for sig in s.matches("result", "finding", "fixed"):
+        for sig in s.matches("result", "finding", "fixed", "reproduced"):
             if s.governed_by(sig, BLOCKERS, window=40):
                 continue
-            if sig.label == "fixed" and s.governed_by(sig, ("future-marker",), window=30):
+            if sig.label in ("fixed", "reproduced") and s.governed_by(sig, ("future-marker",), window=30):
                 continue  # "will be fixed in 2.4" is a plan
             evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
             break
