@@ -1,0 +1,321 @@
+"""Command line: check, rules, explain, eval (and the commands of later modules).
+
+Exit codes follow ruff: 0 clean, 1 findings at or above --fail-level (or a score
+below --min-score), 2 usage, configuration or input errors.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from pathlib import Path
+from typing import Iterable
+
+import click
+
+from . import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class Fail(click.ClickException):
+    exit_code = EXIT_ERROR
+
+    def show(self, file=None) -> None:  # noqa: D401 - click API
+        click.echo(f"replylint: error: {self.format_message()}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="replylint")
+def main() -> None:
+    """Check support replies against the support protocol."""
+
+
+# -- engines per config --------------------------------------------------------
+
+class Engines:
+    """One Engine per configuration file, built on first use."""
+
+    def __init__(self, explicit_config: Path | None, overrides: dict) -> None:
+        self.explicit = explicit_config
+        self.overrides = overrides
+        self._by_config: dict[Path | None, object] = {}
+
+    def config_for(self, path: Path | None) -> Path | None:
+        from .config import find_config
+
+        if self.explicit is not None:
+            return self.explicit
+        return find_config(path if path is not None else Path.cwd())
+
+    def engine(self, config_path: Path | None):
+        if config_path not in self._by_config:
+            from .config import ConfigError, Settings, load_settings
+            from .engine import Engine
+            from .registry import CheckLoadError, load
+
+            try:
+                base = load_settings(config_path) if config_path else Settings()
+                registry = load(base.check_folders, base.lexicons)
+                if config_path:  # validate rule names once the rule set is known
+                    base = load_settings(config_path, known_rules=registry.rules)
+                settings = base.with_overrides(**self.overrides)
+                self._by_config[config_path] = Engine(settings, registry=registry)
+            except (ConfigError, CheckLoadError) as exc:
+                raise Fail(str(exc)) from None
+            except Exception as exc:  # noqa: BLE001 - e.g. a --model that is not installed
+                raise Fail(str(exc)) from None
+        return self._by_config[config_path]
+
+
+def expand_inputs(paths: Iterable[str]) -> list[str]:
+    """Globs are expanded here too, so quoting works the same on every shell."""
+    out: list[str] = []
+    for p in paths:
+        if p == "-" or os.path.exists(p) or not any(c in p for c in "*?["):
+            out.append(p)
+            continue
+        matches = sorted(glob.glob(p, recursive=True))
+        if not matches:
+            raise Fail(f"{p}: no file matches this pattern")
+        out.extend(m for m in matches if os.path.isfile(m))
+    return out
+
+
+def _override_options(select, ignore, fail_level, min_score, model):
+    overrides = {}
+    if select:
+        overrides["select"] = tuple(x for s in select for x in s.split(",") if x)
+    if ignore:
+        overrides["ignore"] = tuple(x for s in ignore for x in s.split(",") if x)
+    if fail_level:
+        overrides["fail_level"] = fail_level
+    if min_score is not None:
+        overrides["min_score"] = min_score
+    if model:
+        overrides["model"] = model
+    return overrides
+
+
+def run_check(paths: list[str], engines: Engines, stdin_filename: str | None, fmt_hint: str | None):
+    """Check inputs in order, each with the engine of its own config."""
+    from .engine import Result
+    from .inputs import InputError, read_path, source_from_bytes
+
+    results: list[Result | None] = [None] * len(paths)
+    groups: dict[Path | None, list[tuple[int, object]]] = {}
+    for i, p in enumerate(paths):
+        if p == "-":
+            name = stdin_filename or "-"
+            config = engines.config_for(Path(stdin_filename) if stdin_filename else None)
+            data = sys.stdin.buffer.read()
+            try:
+                item = source_from_bytes(data, name, fmt=fmt_hint)
+            except InputError as exc:
+                item = Result(source=name, error=str(exc))
+        else:
+            config = engines.config_for(Path(p))
+            try:
+                item = read_path(p, fmt=fmt_hint, max_bytes=engines.engine(config).settings.max_bytes)
+            except InputError as exc:
+                item = Result(source=p, error=str(exc))
+        groups.setdefault(config, []).append((i, item))
+    for config, items in groups.items():
+        engine = engines.engine(config)
+        for (i, _), result in zip(items, engine.check_sources([it for _, it in items])):
+            results[i] = result
+    return [r for r in results if r is not None], engines
+
+
+def exit_code(results, fail_level: str, min_score: int | None, exit_zero: bool) -> int:
+    from .engine import meets_level
+
+    if any(r.error is not None for r in results):
+        return EXIT_ERROR
+    if exit_zero:
+        return EXIT_CLEAN
+    for r in results:
+        if any(meets_level(f.severity, fail_level) for f in r.findings):
+            return EXIT_FINDINGS
+        if min_score is not None and (r.score or 0) < min_score:
+            return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+common_options = [
+    click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+                 help="Config file (default: nearest .replylint.toml or pyproject.toml [tool.replylint] above each input)."),
+    click.option("--select", multiple=True, help="Only these rule ids (comma-separated; repeatable)."),
+    click.option("--ignore", multiple=True, help="Skip these rule ids (comma-separated; repeatable)."),
+    click.option("--model", help="Use an installed spaCy pipeline (e.g. en_core_web_sm); never downloaded."),
+]
+
+
+def with_common(func):
+    for opt in reversed(common_options):
+        func = opt(func)
+    return func
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json", "jsonl", "sarif", "github"]), default="text", show_default=True)
+@click.option("--fail-level", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that makes the exit code 1 [default: warning].")
+@click.option("--min-score", type=click.IntRange(0, 100), help="Exit 1 when a reply scores below this.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--stdin-filename", help="Name (and config location) for input read from stdin.")
+@click.option("--input-format", type=click.Choice(["text", "markdown", "html", "eml"]), help="Treat inputs as this format instead of guessing from the name.")
+@click.option("--color/--no-color", default=None, help="Colour the text output [default: when stdout is a terminal].")
+@click.option("--quiet", "-q", is_flag=True, help="Text format: findings only, no per-reply summary.")
+@click.option("--server", envvar="REPLYLINT_SERVER", help="Check through a running `replylint serve` at this URL (falls back to local checking).")
+@with_common
+def check(paths, output_format, fail_level, min_score, exit_zero, stdin_filename, input_format, color, quiet, server, config, select, ignore, model):
+    """Check replies (files, globs, or - for stdin) against the protocol."""
+    from .output import render_github, render_json, render_jsonl, render_sarif, render_text
+
+    if not paths:
+        if sys.stdin.isatty():
+            raise click.UsageError("give one or more files, globs, or - to read stdin")
+        paths = ("-",)
+    if list(paths).count("-") > 1:
+        raise click.UsageError("stdin (-) can be given only once")
+    paths = expand_inputs(paths)
+    if server:
+        from .client import check_via_server
+
+        remote = check_via_server(server, paths, stdin_filename, output_format, fail_level, min_score, exit_zero, input_format)
+        if remote is not None:
+            text, code = remote
+            if text:
+                click.echo(text)
+            sys.exit(code)
+    engines = Engines(config, _override_options(select, ignore, fail_level, min_score, model))
+    results, engines = run_check(paths, engines, stdin_filename, input_format)
+    settings = engines.engine(engines.config_for(Path(paths[0]) if paths and paths[0] != "-" else None)).settings
+    if output_format == "text":
+        colour = sys.stdout.isatty() if color is None else color
+        click.echo(render_text(results, colour=colour, show_summary=not quiet), color=colour)
+    elif output_format == "json":
+        click.echo(render_json(results, single=len(paths) == 1))
+    elif output_format == "jsonl":
+        click.echo(render_jsonl(results))
+    elif output_format == "sarif":
+        click.echo(render_sarif(results, next(iter(engines._by_config.values())).registry))
+    else:
+        out = render_github(results)
+        if out:
+            click.echo(out)
+    sys.exit(exit_code(results, settings.fail_level, settings.min_score, exit_zero))
+
+
+@main.command()
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@with_common
+def rules(output_format, config, select, ignore, model):
+    """List every rule: id, severity, summary."""
+    import json
+
+    engine = Engines(config, {}).engine(config or Engines(None, {}).config_for(None))
+    specs = list(engine.registry.rules.values())
+    if output_format == "json":
+        click.echo(json.dumps([{"id": s.id, "severity": engine.settings.severity.get(s.id, s.severity), "summary": s.summary,
+                                "kinds": list(s.kinds), "fixable": s.fix is not None} for s in specs], indent=2))
+        return
+    width = max(len(s.id) for s in specs)
+    for s in specs:
+        sev = engine.settings.severity.get(s.id, s.severity)
+        fix = " (fix)" if s.fix else ""
+        click.echo(f"{s.id:<{width}}  {sev:<7}  {s.summary}{fix}")
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--reply", "reply_path", help="Show sentence by sentence how this reply was read (a file, or - for stdin).")
+@with_common
+def explain(name, reply_path, config, select, ignore, model):
+    """Explain a rule, an element, `kind`, or (with --reply) how a reply was read."""
+    engines = Engines(config, _override_options(select, ignore, None, None, model))
+    if reply_path:
+        results, _ = run_check([reply_path], engines, None, None)
+        result = results[0]
+        if result.error:
+            raise Fail(result.error)
+        click.echo(explain_reply(result))
+        return
+    if not name:
+        raise click.UsageError("give a rule id, an element key, `kind`, or --reply FILE")
+    engine = engines.engine(engines.config_for(None))
+    reg = engine.registry
+    spec = reg.rule(name)
+    if spec is not None:
+        sev = engine.settings.severity.get(spec.id, spec.severity)
+        kinds = ", ".join(spec.kinds) or "all kinds"
+        fix = f"\nFix: {spec.fix.title} ({spec.fix.safety})" if spec.fix else ""
+        opts = "".join(f"\n  {k} = {v!r}" for k, v in spec.options.items() if not k.startswith("message"))
+        click.echo(f"{spec.id} [{sev}] applies to: {kinds}\n{spec.summary}{fix}\n{spec.doc.rstrip()}"
+                   + (f"\n\nOptions (defaults):{opts}" if opts else "") + f"\n\nDefined in {spec.folder}")
+        return
+    for el in reg.elements:
+        if el.key == name:
+            click.echo(f"{el.key}\n{el.summary}\n{el.doc.rstrip()}\n\nDefined in {el.folder}")
+            return
+    if name == "kind":
+        click.echo(reg.kind_doc.strip())
+        return
+    raise Fail(f"unknown rule or element '{name}' (see `replylint rules`)")
+
+
+def explain_reply(result) -> str:
+    reply = result.reply
+    lines = [f"{result.source}: kind {result.kind}, score {result.score}"]
+    counted: dict[int, list[str]] = {}
+    for key, det in result.detections.items():
+        for e in det.evidence:
+            counted.setdefault(e.sentence, []).append(f"{key} ({e.reason})")
+    ignored = [r for r in reply.segmented.regions if r.kind in ("quote", "code", "greeting", "signoff", "comment")]
+    if ignored:
+        lines.append("Not analysed:")
+        merged: dict[str, int] = {}
+        for r in ignored:
+            merged[r.kind] = merged.get(r.kind, 0) + 1
+        lines.append("  " + ", ".join(f"{k} x{v}" for k, v in merged.items()))
+    lines.append("Sentences:")
+    for s in result.sentences:
+        line, col = reply.lines.position(reply.plain.to_original(s.start))
+        text = " ".join(s.text.split())
+        lines.append(f"  {line}:{col} {text[:120]}{'...' if len(text) > 120 else ''}")
+        for item in counted.get(s.index, []):
+            lines.append(f"      -> {item}")
+        patterns = sorted({f"{sig.label}:{sig.pattern}" for sig in s.signals})
+        if patterns:
+            lines.append(f"      matched: {', '.join(patterns)}")
+    lines.append("Elements: " + ", ".join(f"{k}={'null' if v is None else str(v).lower()}" for k, v in result.elements.items()))
+    for f in result.findings:
+        lines.append(f"Finding {f.line}:{f.column} {f.rule} [{f.severity}] {f.message}")
+    return "\n".join(lines)
+
+
+@main.command("eval")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--show-errors", type=int, default=0, help="Also print up to N mismatched replies, sentence by sentence.")
+@with_common
+def eval_command(files, output_format, show_errors, config, select, ignore, model):
+    """Per-element precision, recall and F1 on labelled JSONL files."""
+    import json
+
+    from .evaluate import CorpusError, evaluate, explain_mismatch, read_labelled
+
+    engine = Engines(config, _override_options(select, ignore, None, None, model)).engine(config or Engines(None, {}).config_for(None))
+    try:
+        records = [r for f in files for r in read_labelled(Path(f))]
+    except CorpusError as exc:
+        raise Fail(str(exc)) from None
+    report = evaluate(engine, records)
+    if output_format == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo(report.table())
+    for item in report.mismatches[:show_errors]:
+        click.echo(explain_mismatch(item))
