@@ -23,8 +23,10 @@ def classify(ctx):
             return "info-request"
     if commitments and not fix_done:
         return "status-update"  # the investigation or the fix is still ahead
-    if resolved or fix_done or v("cannot_reproduce") or v("outcome"):
+    if resolved or fix_done or v("cannot_reproduce"):
         return "resolution"
+    if v("outcome") and not any(s.has("unresolved") for s in sentences):
+        return "resolution"  # an explanation or a conclusion, nothing left failing
     if v("actions_taken") or v("next_steps"):
         return "status-update"
     if admin or v("bounce_back"):

@@ -1,0 +1,46 @@
+"""Runs every case in checks/**/cases.toml: element cases assert the element's
+value; rule cases assert the rule's findings, line and column (and severity
+where given). One runner for all checks, as sqlfluff does with its YAML cases."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from replylint.registry import bundled_dir
+
+CHECKS = bundled_dir("checks")
+
+
+def _cases(kind: str):
+    out = []
+    for path in sorted((CHECKS / kind).glob("*/cases.toml")):
+        with path.open("rb") as fh:
+            for case in tomllib.load(fh).get("case", []):
+                out.append(pytest.param(path.parent.name, case, id=f"{path.parent.name}:{case['name']}"))
+    return out
+
+
+@pytest.mark.parametrize("key,case", _cases("elements"))
+def test_cases_element_value(engine, key, case):
+    result = engine.check_text(case["text"], name=case["name"], fmt=case.get("format"))
+    expected = None if case["expect"] == "null" else case["expect"]
+    assert result.elements[key] == expected, _explain(result)
+
+
+@pytest.mark.parametrize("rule_id,case", _cases("rules"))
+def test_cases_rule_findings(engine, rule_id, case):
+    result = engine.check_text(case["text"], name=case["name"], fmt=case.get("format"))
+    got = [f for f in result.findings if f.rule == rule_id]
+    want = case["expect"]
+    assert [(f.line, f.column) for f in got] == [(w["line"], w["column"]) for w in want], _explain(result)
+    for f, w in zip(got, want):
+        if "severity" in w:
+            assert f.severity == w["severity"]
+
+
+def _explain(result) -> str:
+    from replylint.cli import explain_reply
+
+    return "\n" + explain_reply(result)
