@@ -130,6 +130,7 @@ class RuleContext:
     options: Mapping[str, Any]
     metrics: Metrics | None
     facts: Mapping[str, Any]
+    text: str = ""  # the analysed text, unmasked (quotes and code included)
 
     def evidence_sentences(self, key: str) -> tuple[SentenceView, ...]:
         d = self.detections.get(key)

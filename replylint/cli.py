@@ -319,3 +319,122 @@ def eval_command(files, output_format, show_errors, config, select, ignore, mode
         click.echo(report.table())
     for item in report.mismatches[:show_errors]:
         click.echo(explain_mismatch(item))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of the fixed text; exit 1 when there is a change.")
+@click.option("--write", "-w", is_flag=True, help="Rewrite the files in place (atomically).")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply unsafe fixes (sections with [[FILL: ...]] placeholders).")
+@click.option("--stdin-filename", help="Name (and config location) for input read from stdin.")
+@with_common
+def fix(paths, show_diff, write, unsafe_fixes, stdin_filename, config, select, ignore, model):
+    """Apply the fixes the rules offer; print the mended reply (or --diff, --write)."""
+    import difflib
+
+    from .fixes import fix_source
+    from .inputs import InputError, read_path, source_from_bytes
+
+    if write and "-" in paths:
+        raise click.UsageError("--write cannot rewrite stdin")
+    engines = Engines(config, _override_options(select, ignore, None, None, model))
+    changed = False
+    failed = False
+    for p in expand_inputs(paths):
+        try:
+            if p == "-":
+                source = source_from_bytes(sys.stdin.buffer.read(), stdin_filename or "-")
+                engine = engines.engine(engines.config_for(Path(stdin_filename) if stdin_filename else None))
+            else:
+                engine = engines.engine(engines.config_for(Path(p)))
+                source = read_path(p, max_bytes=engine.settings.max_bytes)
+        except InputError as exc:
+            click.echo(f"replylint: error: {exc}", err=True)
+            failed = True
+            continue
+        if source.format == "eml":
+            click.echo(f"replylint: {source.name}: .eml files are not rewritten (encoded bodies do not map back exactly); "
+                       "fix the reply in your mail client", err=True)
+        outcome = fix_source(engine, source, unsafe=unsafe_fixes)
+        for problem in engine.fixer.problems:
+            click.echo(f"replylint: template error: {problem}", err=True)
+        engine.fixer.problems.clear()
+        was_changed = outcome.text != source.text
+        changed |= was_changed
+        if show_diff:
+            if was_changed:
+                diff = difflib.unified_diff(source.text.splitlines(keepends=True), outcome.text.splitlines(keepends=True),
+                                            fromfile=source.name, tofile=source.name)
+                click.echo("".join(diff), nl=False)
+        elif write:
+            if was_changed:
+                atomic_write(Path(p), outcome.text)
+        else:
+            click.echo(outcome.text, nl=not outcome.text.endswith("\n"))
+        rules_fixed = sorted({e.rule for e in outcome.applied})
+        if rules_fixed or write:
+            remaining = [f.rule for f in outcome.remaining.findings] if outcome.remaining.error is None else []
+            click.echo(f"{source.name}: fixed {len(outcome.applied)} ({', '.join(rules_fixed) or 'nothing'}); "
+                       f"{len(remaining)} finding(s) left", err=True)
+    if failed:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if (show_diff and changed) else EXIT_CLEAN)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write to a temporary file beside the target, then rename over it: a crash
+    leaves either the old file or the new one, never half of one."""
+    import tempfile
+
+    data = text.encode("utf-8")
+    mode = path.stat().st_mode if path.exists() else None
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@main.command()
+@click.argument("kind", required=False)
+@click.option("--var", "variables", multiple=True, help="Template variable, NAME=VALUE (repeatable): customer, product, version, update_level, deployment, subject, eta, engineer, sample.")
+@click.option("--list", "list_", is_flag=True, help="List the reply scaffolds.")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), help="Config file (for template folders).")
+def new(kind, variables, list_, config):
+    """Render a whole reply skeleton that follows the protocol."""
+    from .config import ConfigError, Settings, find_config, load_settings
+    from .fixes import Fixer
+
+    try:
+        cfg = config or find_config(Path.cwd())
+        settings = load_settings(cfg) if cfg else Settings()
+    except ConfigError as exc:
+        raise Fail(str(exc)) from None
+    fixer = Fixer(settings.template_folders)
+    names = fixer.list_scaffolds()
+    if list_:
+        for name in names:
+            click.echo(name)
+        return
+    if not kind:
+        raise click.UsageError(f"give a scaffold name ({', '.join(names)}) or --list")
+    if kind not in names:
+        raise Fail(f"unknown scaffold '{kind}' (known: {', '.join(names)})")
+    values = {}
+    for item in variables:
+        if "=" not in item:
+            raise click.UsageError(f"--var takes NAME=VALUE, not {item!r}")
+        key, value = item.split("=", 1)
+        values[key.strip()] = value
+    text = fixer.render(f"scaffolds/{kind}.md", values)
+    if text is None:
+        raise Fail("; ".join(str(p) for p in fixer.problems))
+    click.echo(text)

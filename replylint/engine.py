@@ -184,7 +184,7 @@ class Engine:
         kind = self.registry.classify_kind(DetectContext(sentences, detections, {}))
         metrics = compute_metrics(sentences) if self._rule_active("readability") else None
         ctx_base = dict(kind=kind, elements=elements, detections=detections, sentences=sentences, metrics=metrics,
-                        facts=_facts(reply, sentences, detections))
+                        facts=_facts(reply, sentences, detections), text=reply.plain.text)
         findings: list[Finding] = []
         for spec in self.registry.rules.values():
             if not self._rule_active(spec.id) or (spec.kinds and kind not in spec.kinds):

@@ -57,11 +57,17 @@ class ElementSpec:
     order: int = 1000
 
 
+FIX_ACTIONS = ("replace", "append-to-sentence", "insert-after", "insert-section", "delete", "gather")
+FIX_ANCHORS = ("after-greeting", "before-signoff", "after-span")
+
+
 @dataclass(frozen=True)
 class FixSpec:
     template: str
     safety: str  # safe | unsafe
     title: str
+    action: str = "replace"
+    anchor: str = "before-signoff"
 
 
 @dataclass(frozen=True)
@@ -314,10 +320,18 @@ def _load_rule(folder: Path) -> RuleSpec:
         safety = fix_table.get("safety", "unsafe")
         if safety not in ("safe", "unsafe"):
             raise CheckLoadError(f"{path}: key 'fix.safety' must be 'safe' or 'unsafe'")
+        action = fix_table.get("action", "replace")
+        if action not in FIX_ACTIONS:
+            raise CheckLoadError(f"{path}: key 'fix.action' must be one of {', '.join(FIX_ACTIONS)}, not {action!r}")
+        anchor = fix_table.get("anchor", "before-signoff")
+        if anchor not in FIX_ANCHORS:
+            raise CheckLoadError(f"{path}: key 'fix.anchor' must be one of {', '.join(FIX_ANCHORS)}, not {anchor!r}")
         fix = FixSpec(
             template=_require(fix_table, "template", str, path, "fix."),
             safety=safety,
             title=_require(fix_table, "title", str, path, "fix."),
+            action=action,
+            anchor=anchor,
         )
     rule_py = folder / "rule.py"
     if not rule_py.is_file():

@@ -13,6 +13,8 @@ def unjustified_requests(ctx):
     missing = []
     for i in requests:
         s = sentences[i]
+        if s.lead_in:
+            continue  # its list items are the requests; each is checked
         if _has_reason(s) or (fix_reported and s.has("verify-fix")):
             continue
         if _neighbour_reason(sentences, i):

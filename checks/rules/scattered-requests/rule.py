@@ -5,5 +5,8 @@ def check(ctx):
     first_block = requests[0].block
     for s in requests:
         if s.block != first_block:
-            yield ctx.hit(s)
+            # The fix gathers every request, in order, from the unmasked text
+            # (inline code included) into one list where the first one stood.
+            yield ctx.hit(s, spans=[(r.start, r.end) for r in requests],
+                          requests=[" ".join(ctx.text[r.start:r.end].split()) for r in requests])
             return

@@ -1,0 +1,328 @@
+"""Fixes: suggestions rendered from Jinja templates, and edits that apply them.
+
+A fixable rule names, in its rule.toml ``[fix]`` table, a template (in templates/,
+or an organisation's template folder searched first), a safety (``safe`` fixes
+are applied by ``replylint fix``; ``unsafe`` ones need ``--unsafe-fixes``) and an
+action saying where the rendered text goes:
+
+- ``replace``             replace the finding's span;
+- ``append-to-sentence``  insert before the sentence's final punctuation;
+- ``insert-after``        insert after the finding's sentence;
+- ``insert-section``      a new paragraph at ``anchor``: ``after-greeting``,
+                          ``before-signoff`` or ``after-span`` (after the
+                          paragraph of the finding's span);
+- ``delete``              remove the span;
+- ``gather``              replace the first of ``data["spans"]`` with the
+                          rendered text and delete the others.
+
+Templates run in Jinja's SandboxedEnvironment with StrictUndefined: reply text is
+untrusted, and a template that uses a missing variable fails loudly. A broken
+template is reported (file, line, variable) and only its own fix is dropped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .checkapi import Hit, RuleContext
+from .registry import RuleSpec, bundled_dir
+
+
+
+
+@dataclass(frozen=True)
+class Edit:
+    start: int  # offsets in the original input
+    end: int
+    text: str
+    rule: str
+    safety: str
+
+
+@dataclass
+class TemplateProblem:
+    template: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.template}:{self.line}" if self.line else self.template
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Fixer:
+    """Renders fix templates. Holds the Jinja environments (built once)."""
+
+    template_folders: tuple[Path, ...] = ()
+    problems: list[TemplateProblem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+        from jinja2.sandbox import SandboxedEnvironment
+
+        folders = [str(p) for p in self.template_folders] + [str(bundled_dir("templates"))]
+        loader = ChoiceLoader([FileSystemLoader(f) for f in folders])
+        # Output is plain text (or escaped below for HTML replies), never markup
+        # built from reply text: autoescape stays off and HTML is escaped by us.
+        self.env = SandboxedEnvironment(loader=loader, undefined=StrictUndefined, autoescape=False,
+                                        keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+
+    def render(self, name: str, variables: dict[str, Any]) -> str | None:
+        from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError
+
+        template_name = name if name.endswith(".j2") else f"{name}.j2"
+        try:
+            template = self.env.get_template(template_name)
+            return template.render(**variables).strip()
+        except TemplateNotFound:
+            self._problem(template_name, None, "template not found in " + ", ".join(map(str, self.search_path())))
+        except TemplateSyntaxError as exc:
+            self._problem(exc.filename or template_name, exc.lineno, f"syntax error: {exc.message}")
+        except UndefinedError as exc:
+            self._problem(template_name, _error_line(exc, template_name), f"undefined variable: {exc.message}")
+        except TemplateError as exc:
+            self._problem(template_name, _error_line(exc, template_name), str(exc))
+        return None
+
+    def search_path(self) -> list[Path]:
+        return [*self.template_folders, bundled_dir("templates")]
+
+    def _problem(self, template: str, line: int | None, message: str) -> None:
+        problem = TemplateProblem(template, line, message)
+        if not any(str(p) == str(problem) for p in self.problems):
+            self.problems.append(problem)
+
+    def suggest(self, spec: RuleSpec, hit: Hit, ctx: RuleContext, reply) -> str | None:
+        assert spec.fix is not None
+        return self.render(spec.fix.template, template_variables(hit, ctx, reply))
+
+    def list_scaffolds(self) -> list[str]:
+        names: set[str] = set()
+        for folder in self.search_path():
+            for p in (Path(folder) / "scaffolds").glob("*.j2"):
+                names.add(p.name[: -len(".j2")].split(".")[0])
+        return sorted(names)
+
+
+def _error_line(exc: Exception, template_name: str) -> int | None:
+    """Jinja puts the template line in the traceback; find it."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(template_name):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def template_variables(hit: Hit, ctx: RuleContext, reply) -> dict[str, Any]:
+    """What a template may use: the hit's data, facts the reply states, the text
+    of the finding's span, and the requests found."""
+    text = reply.plain.text
+    span_text = text[hit.start:hit.end] if hit.start is not None else ""
+    requests = [s.text for s in ctx.evidence_sentences("info_request")]
+    return {
+        "data": dict(hit.data),
+        "facts": dict(ctx.facts),
+        "span": span_text,
+        "requests": requests,
+        "kind": ctx.kind,
+        "elements": dict(ctx.elements),
+    }
+
+
+# -- planning and applying edits ----------------------------------------------
+
+def plan_edits(result, engine, unsafe: bool) -> list[Edit]:
+    """Edits for the fixable findings of one checked reply."""
+    reply = result.reply
+    if reply is None or reply.source.format == "eml":
+        return []  # transfer-encoded mail bodies do not map back exactly
+    edits: list[Edit] = []
+    for f in result.findings:
+        spec = engine.registry.rule(f.rule)
+        if spec is None or spec.fix is None or f.suggestion is None:
+            continue
+        if spec.fix.safety == "unsafe" and not unsafe:
+            continue
+        edits.extend(_edits_for(spec, f, reply))
+    return edits
+
+
+def _edits_for(spec: RuleSpec, finding, reply) -> list[Edit]:
+    fix = spec.fix
+    assert fix is not None
+    source = reply.source
+    original = source.text
+    is_html = source.format == "html"
+    newline = "\r\n" if "\r\n" in original else "\n"
+    body = finding.suggestion
+    if is_html:
+        body_html = html.escape(body).replace("\n", "<br>" + newline)
+    action = fix.action
+    rule, safety = spec.id, fix.safety
+
+    def edit(start: int, end: int, text: str) -> Edit:
+        return Edit(start, end, text, rule, safety)
+
+    if action == "insert-section":
+        pos = _anchor(fix.anchor, finding, reply)
+        if is_html:
+            return [edit(pos, pos, f"{newline}<p>{body_html}</p>{newline}")]
+        block = body.replace("\n", newline)
+        before = original[:pos]
+        lead = "" if not before.strip() else (newline * 2 if not before.endswith(newline) else newline)
+        tail = newline * 2 if original[pos:].strip() else newline
+        return [edit(pos, pos, lead + block + tail)]
+    if finding.start is None:
+        return []
+    start, end = finding.start, finding.end
+    if is_html and "<" in original[start:end]:
+        return []  # the span crosses markup; a text edit could break the HTML
+    text = body_html if is_html else body
+    if action == "replace":
+        return [edit(start, end, text)]
+    if action == "append-to-sentence":
+        pos = end
+        while pos > start and original[pos - 1] in ".?!:":
+            pos -= 1
+        return [edit(pos, pos, " " + text)]
+    if action == "insert-after":
+        return [edit(end, end, " " + text)]
+    if action == "delete":
+        tail = end
+        while tail < len(original) and original[tail] in " \t":
+            tail += 1
+        if original[tail:tail + len(newline)] == newline and (start == 0 or original[start - 1] in "\n"):
+            tail += len(newline)
+        return [edit(start, tail, "")]
+    if action == "gather":
+        spans = finding.data.get("spans") or []
+        if not spans:
+            return []
+        mapped = [(reply.plain.to_original(a), reply.plain.to_original(max(a, b - 1)) + 1) for a, b in spans]
+        first = mapped[0]
+        out = [edit(first[0], first[1], text)]
+        for a, b in mapped[1:]:
+            out.append(edit(*_whole_lines(original, a, b)))
+        return out
+    return []
+
+
+def _whole_lines(text: str, start: int, end: int) -> tuple[int, int, str]:
+    """A removed span that fills its lines takes their line breaks (and one blank
+    line after) with it, so gathering requests leaves no holes."""
+    line_start = _line_start(text, start)
+    rest = text[end:]
+    stripped = rest.lstrip(" \t")
+    if text[line_start:start].strip() or not (stripped.startswith(("\n", "\r\n")) or not stripped):
+        return start, end, ""
+    stop = end + (len(rest) - len(stripped))
+    for _ in range(2):
+        if text.startswith("\r\n", stop):
+            stop += 2
+        elif text.startswith("\n", stop):
+            stop += 1
+        if text[stop:stop + 1] not in ("\n", "\r") or _line_start(text, start) == 0:
+            break
+    return line_start, stop, ""
+
+
+def _anchor(anchor: str, finding, reply) -> int:
+    regions = reply.segmented.regions
+    original_len = len(reply.source.text)
+    to_orig = reply.plain.to_original
+    if anchor == "after-greeting":
+        for r in regions:
+            if r.kind == "greeting":
+                pos = to_orig(max(r.start, r.end - 1)) + 1
+                return _line_end(reply.source.text, pos)
+        return _first_prose(reply)
+    if anchor == "after-span" and finding.end is not None:
+        return _paragraph_end(reply.source.text, finding.end)
+    # before-signoff: before the sign-off, else after the last prose line.
+    for r in regions:
+        if r.kind == "signoff":
+            return _line_start(reply.source.text, to_orig(r.start))
+    quote = next((r for r in regions if r.kind == "quote" and _only_quotes_after(reply, r.start)), None)
+    if quote is not None:
+        return _line_start(reply.source.text, to_orig(quote.start))
+    return original_len
+
+
+def _only_quotes_after(reply, start: int) -> bool:
+    masked = reply.segmented.text
+    return not masked[start:].strip()
+
+
+def _first_prose(reply) -> int:
+    masked = reply.segmented.text
+    m = re.search(r"\S", masked)
+    return _line_start(reply.source.text, reply.plain.to_original(m.start())) if m else 0
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _line_end(text: str, pos: int) -> int:
+    nl = text.find("\n", pos)
+    return len(text) if nl < 0 else nl + 1
+
+
+def _paragraph_end(text: str, pos: int) -> int:
+    m = re.search(r"\r?\n[ \t]*\r?\n", text[pos:])
+    return pos + m.start() if m else len(text.rstrip("\r\n"))
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
+    """Apply non-overlapping edits (first come wins); return the text and the
+    edits applied."""
+    chosen: list[Edit] = []
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        if chosen and e.start < chosen[-1].end:
+            continue
+        if chosen and e.start == chosen[-1].end == chosen[-1].start and e.start == e.end:
+            continue  # two insertions at one point: keep the first, the next pass adds the other
+        chosen.append(e)
+    out = text
+    for e in reversed(chosen):
+        out = out[:e.start] + e.text + out[e.end:]
+    return out, chosen
+
+
+@dataclass
+class FixOutcome:
+    text: str
+    applied: list[Edit]
+    remaining: Any  # the Result of the last check
+    passes: int
+
+
+def fix_source(engine, source, unsafe: bool = False, max_passes: int = 6) -> FixOutcome:
+    """Check, apply fixes, re-check, until nothing more changes (as ruff does)."""
+    from .inputs import Source
+
+    current = source
+    applied: list[Edit] = []
+    result = engine.check_source(current)
+    passes = 0
+    while passes < max_passes:
+        if result.error is not None:
+            break
+        edits = plan_edits(result, engine, unsafe)
+        if not edits:
+            break
+        new_text, done = apply_edits(current.text, edits)
+        if not done or new_text == current.text:
+            break
+        applied.extend(done)
+        current = Source(current.name, new_text, current.format)
+        result = engine.check_source(current)
+        passes += 1
+    return FixOutcome(current.text, applied, result, passes)
