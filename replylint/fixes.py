@@ -121,16 +121,14 @@ def _error_line(exc: Exception, template_name: str) -> int | None:
 
 
 def template_variables(hit: Hit, ctx: RuleContext, reply) -> dict[str, Any]:
-    """What a template may use: the hit's data, facts the reply states, the text
-    of the finding's span, and the requests found."""
+    """What a template may use: the hit's data (a rule passes what its fix needs,
+    e.g. the requests to gather), facts the reply states, the finding's text."""
     text = reply.plain.text
     span_text = text[hit.start:hit.end] if hit.start is not None else ""
-    requests = [s.text for s in ctx.evidence_sentences("info_request")]
     return {
         "data": dict(hit.data),
         "facts": dict(ctx.facts),
         "span": span_text,
-        "requests": requests,
         "kind": ctx.kind,
         "elements": dict(ctx.elements),
     }

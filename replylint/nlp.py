@@ -17,13 +17,16 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy
+from re import _constants as _sre_constants, _parser as _sre_parser
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from .checkapi import Signal
-from .registry import PatternSpec
+from .registry import PatternSpec, fold_case
 from .sentences import Sentence, split_sentences
 
 SENTENCES_KEY = "replylint_sentences"
@@ -34,9 +37,13 @@ class SentenceBoundaries:
     def __call__(self, doc: Doc) -> Doc:
         sentences = split_sentences(doc.text)
         doc.user_data[SENTENCES_KEY] = sentences
-        starts = {s.start for s in sentences}
-        for token in doc:
-            token.is_sent_start = token.i == 0 or token.idx in starts
+        if len(doc) and not doc.has_annotation("DEP"):
+            # One array write: setting token.is_sent_start one token at a time
+            # re-validates the whole Doc each time (quadratic on long replies).
+            idx = doc.to_array("IDX").astype("int64")
+            flags = numpy.where(numpy.isin(idx, [s.start for s in sentences]), 1, -1)
+            flags[0] = 1
+            doc.from_array([SENT_START], flags.astype("uint64").reshape(-1, 1))
         return doc
 
 
@@ -46,14 +53,17 @@ class SignalMatcher:
         self.make_doc = nlp.make_doc
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.token_matcher = Matcher(nlp.vocab)
-        self.regexes: list[PatternSpec] = []
+        self.regexes: list[tuple[PatternSpec, tuple[str, ...] | None]] = []
         self.labels: dict[str, str] = {}
 
     def add_patterns(self, patterns: Iterable[PatternSpec]) -> None:
         for p in patterns:
             self.labels[p.id] = p.label
             if p.kind == "regex":
-                self.regexes.append(p)
+                prefixes = literal_prefixes(p.data.pattern) if p.folded else None
+                if prefixes and min(len(x) for x in prefixes) < 2:
+                    prefixes = None  # "i" is in every sentence: no use as a filter
+                self.regexes.append((p, prefixes))
             elif p.kind == "phrases":
                 self.phrase_matcher.add(p.id, [self.make_doc(text) for text in p.data])
             else:
@@ -71,12 +81,18 @@ class SignalMatcher:
                 pid = strings[match_id]
                 found.append(Signal(self.labels[pid], pid, span.start_char, span.end_char, span.text))
         text = doc.text
+        folded = fold_case(text)
         for sentence in sentences:
-            chunk = text[sentence.start:sentence.end]
-            for p in self.regexes:
-                for m in p.data.finditer(chunk):
+            start, end = sentence.start, sentence.end
+            chunk, low = text[start:end], folded[start:end]
+            for p, prefixes in self.regexes:
+                # Every match starts with one of the pattern's literal prefixes;
+                # a substring test skips most patterns for most sentences.
+                if prefixes is not None and not any(x in low for x in prefixes):
+                    continue
+                for m in p.data.finditer(low if p.folded else chunk):
                     if m.end() > m.start():
-                        found.append(Signal(p.label, p.id, sentence.start + m.start(), sentence.start + m.end(), m.group(0)))
+                        found.append(Signal(p.label, p.id, start + m.start(), start + m.end(), chunk[m.start():m.end()]))
         doc.user_data[SIGNALS_KEY] = found
         return doc
 
@@ -111,3 +127,42 @@ def build_pipeline(patterns: Iterable[PatternSpec], model: str | None = None) ->
     signals = nlp.add_pipe("replylint_signals", last=True)
     signals.add_patterns(patterns)
     return nlp
+
+
+def literal_prefixes(pattern: str) -> tuple[str, ...] | None:
+    """The literal strings one of which every match of ``pattern`` starts with
+    (after leading anchors and lookarounds), or None when there is no such set."""
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except Exception:  # noqa: BLE001 - an unusual pattern simply gets no filter
+        return None
+    return _sequence_prefixes(list(parsed))
+
+
+def _sequence_prefixes(items) -> tuple[str, ...] | None:
+    c = _sre_constants
+    i = 0
+    while i < len(items) and items[i][0] in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        i += 1
+    if i >= len(items):
+        return None
+    op, arg = items[i]
+    if op == c.LITERAL:
+        literal = ""
+        while i < len(items) and items[i][0] == c.LITERAL:
+            literal += chr(items[i][1])
+            i += 1
+        return (literal,)
+    if op == c.SUBPATTERN:
+        return _sequence_prefixes(list(arg[-1]))
+    if op == c.BRANCH:
+        out: list[str] = []
+        for branch in arg[1]:
+            found = _sequence_prefixes(list(branch))
+            if found is None:
+                return None
+            out.extend(found)
+        return tuple(sorted(set(out)))
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1:
+        return _sequence_prefixes(list(arg[2]))
+    return None

@@ -1,0 +1,137 @@
+"""Reading inputs: formats, quoted history, signatures, masks, and positions that
+point into the original file whatever was stripped or converted."""
+
+from __future__ import annotations
+
+import base64
+import quopri
+
+import pytest
+
+from replylint.inputs import InputError, detect_format, read_path, source_from_bytes
+
+
+def _at(text: str, finding) -> str:
+    """The original text at a finding's start."""
+    lines = text.splitlines(keepends=True)
+    line = lines[finding.line - 1]
+    return line[finding.column - 1:]
+
+
+def test_inputs_html_positions_point_into_the_html(engine):
+    html = ('<html><body><div>Hello Ana,</div>\n<div>We will share the patch <b>soon</b>.</div>\n'
+            '<blockquote>Please check at your end. We could not reproduce it.</blockquote></body></html>')
+    result = engine.check_text(html, name="r.html")
+    vague = [f for f in result.findings if f.rule == "eta-vague"]
+    assert vague and _at(html, vague[0]).startswith("soon")
+    # The customer's quoted text is not the engineer's: no bounce-back, no cannot-reproduce.
+    assert result.elements["bounce_back"] is False and result.elements["cannot_reproduce"] is False
+
+
+def test_inputs_html_entities_and_unbalanced_tags(engine):
+    html = "<p>We fixed it&nbsp;in 4.3.0 &amp; released it.<p>Next update by Friday<div><span>"
+    result = engine.check_text(html, name="r.html")
+    assert result.error is None
+    assert result.elements["actions_taken"] is True and result.elements["eta"] is True
+
+
+def test_inputs_markdown_code_and_logs_are_masked(engine):
+    text = ("We checked the logs.\n\n```\nERROR could not reproduce the issue, will update you soon\n```\n\n"
+            "    at com.acme.Gateway.refresh(Gateway.java:42)\n")
+    result = engine.check_text(text, name="r.md")
+    assert result.elements["cannot_reproduce"] is False
+    assert not any(f.rule == "eta-vague" for f in result.findings)
+
+
+def test_inputs_quote_styles_are_history(engine):
+    gmail = "Thanks, we are on it.\n\nOn Mon, 3 Jun 2024 at 10:12, Jane <jane@example.com> wrote:\n> We could not reproduce it here.\n"
+    outlook = ("Thanks, we are on it.\n\nFrom: Jane Doe <jane@example.com>\nSent: Monday, June 3, 2024 10:12 AM\n"
+               "To: Support\nSubject: Crash\n\nWe could not reproduce it here.\n")
+    separator = "Thanks, we are on it.\n\n-----Original Message-----\nWe could not reproduce it here.\n"
+    for text in (gmail, outlook, separator):
+        assert engine.check_text(text).elements["cannot_reproduce"] is False, text
+
+
+def test_inputs_from_line_in_body_does_not_cut_the_reply(engine):
+    text = "From: the gateway log we saw the token expire.\nWe could not reproduce it on 4.2.0.\n"
+    assert engine.check_text(text).elements["cannot_reproduce"] is True
+
+
+def test_inputs_greeting_and_signature_are_not_sentences(engine):
+    text = "Hi Priya,\n\nWe could not reproduce it on 4.2.0.\n\nThanks and regards,\nSam\nSupport | Acme, will update you soon\n"
+    result = engine.check_text(text)
+    texts = [s.text for s in result.sentences]
+    assert texts == ["We could not reproduce it on 4.2.0."]
+
+
+def test_inputs_eml_quoted_printable_and_charset_fallback(engine, tmp_path):
+    body = "Hallo J\u00fcrgen,\n\nWe could not reproduce this on 4.2.0.\n\nGr\u00fc\u00dfe\n"
+    qp = quopri.encodestring(body.encode("latin-1")).decode("ascii")
+    eml = ("From: Support <s@example.com>\nTo: j@example.com\nSubject: Re: crash\nMIME-Version: 1.0\n"
+           "Content-Type: text/plain; charset=x-unknown-charset\nContent-Transfer-Encoding: quoted-printable\n\n" + qp)
+    path = tmp_path / "reply.eml"
+    path.write_bytes(eml.encode("ascii"))
+    result = next(engine.check_paths([str(path)]))
+    assert result.error is None and result.elements["cannot_reproduce"] is True
+    finding = next(f for f in result.findings if f.rule == "cannot-reproduce")
+    assert eml.splitlines()[finding.line - 1].startswith("We could not reproduce")
+
+
+def test_inputs_eml_multipart_html_only(engine, tmp_path):
+    html = "<p>Hello,</p><p>We will share the patch soon.</p>"
+    eml = ("From: s@example.com\nSubject: x\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=XX\n\n"
+           "--XX\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+           + base64.b64encode(html.encode()).decode() + "\n--XX--\n")
+    path = tmp_path / "r.eml"
+    path.write_text(eml)
+    result = next(engine.check_paths([str(path)]))
+    assert result.error is None and any(f.rule == "eta-vague" for f in result.findings)
+
+
+def test_inputs_crlf_keeps_line_numbers(engine):
+    text = "Hi,\r\n\r\nWe fixed it.\r\nWe will share the patch soon.\r\n"
+    f = next(f for f in engine.check_text(text).findings if f.rule == "eta-vague")
+    assert (f.line, f.column) == (4, 25)
+
+
+def test_inputs_emoji_and_rtl_columns_count_code_points(engine):
+    text = "\U0001F600 \u05e9\u05dc\u05d5\u05dd We will share the patch soon."
+    f = next(f for f in engine.check_text(text).findings if f.rule == "eta-vague")
+    assert text[f.column - 1:].startswith("soon")
+
+
+def test_inputs_binary_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "image.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    with pytest.raises(InputError, match="binary"):
+        read_path(path)
+
+
+def test_inputs_invalid_utf8_is_read(engine):
+    source = source_from_bytes("We fixed it in 4.3.0 \u2013 caf\u00e9.".encode("cp1252"), "r.txt")
+    assert "caf\u00e9" in source.text
+    assert engine.check_source(source).error is None
+
+
+def test_inputs_directory_and_missing_file_are_errors(engine, tmp_path):
+    results = list(engine.check_paths([str(tmp_path), str(tmp_path / "nope.txt")]))
+    assert "is a directory" in results[0].error and "no such file" in results[1].error
+
+
+def test_inputs_size_limit_is_an_error_not_a_crash(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text("x" * 2000)
+    with pytest.raises(InputError, match="limit"):
+        read_path(path, max_bytes=1000)
+
+
+def test_inputs_empty_reply_is_a_result(engine):
+    result = engine.check_text("")
+    assert result.error is None and result.sentences == ()
+
+
+def test_inputs_format_detection():
+    assert detect_format("a.eml", "") == "eml"
+    assert detect_format("-", "From: a@b.c\nSubject: x\nMIME-Version: 1.0\n\nbody") == "eml"
+    assert detect_format("-", "<div>Hello</div>") == "html"
+    assert detect_format("-", "From: the logs we saw\nthat it fails") == "text"
