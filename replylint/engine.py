@@ -258,6 +258,9 @@ class Engine:
         suggestion = None
         if spec.fix is not None and ctx is not None:
             suggestion = self.fixer.suggest(spec, hit, ctx, reply)
+        elif spec.fix is not None:
+            # Engine-made findings (unused suppressions) have no rule context.
+            suggestion = self.fixer.render(spec.fix.template, {"data": data, "facts": {}, "span": "", "kind": None, "elements": {}})
         return Finding(
             rule=spec.id, severity=severity, message=message, line=line, column=col, end_line=end_line,
             end_column=end_col, suggestion=suggestion, fix_title=spec.fix.title if spec.fix else None,

@@ -41,6 +41,7 @@ class Edit:
     text: str
     rule: str
     safety: str
+    replaced: str = ""  # the text the edit removed (filled in when applied)
 
 
 @dataclass
@@ -291,7 +292,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
     out = text
     for e in reversed(chosen):
         out = out[:e.start] + e.text + out[e.end:]
-    return out, chosen
+    return out, [Edit(e.start, e.end, e.text, e.rule, e.safety, text[e.start:e.end]) for e in chosen]
 
 
 @dataclass
