@@ -4,6 +4,7 @@ from replylint.checkapi import Detection, Evidence
 
 
 def detect(ctx):
+    tried = {e.sentence for e in ctx.elements["actions_taken"].evidence}
     evidence = []
     for s in ctx.sentences:
         for sig in s.matches("cannot-reproduce", "works-for-us"):
@@ -14,4 +15,10 @@ def detect(ctx):
                 continue
             evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
             break
+        else:
+            # "We tried your config on 3.8.2 and it works fine": our own attempt
+            # that succeeded is a failed reproduction, unless a fix made it work.
+            success = [sig for sig in s.matches("success") if not s.governed_by(sig, ("conditional", "question-to-customer", "you-subject"))]
+            if success and s.index in tried and not s.has("after-fix") and not s.is_question:
+                evidence.append(Evidence(s.index, f"our attempt succeeded: {success[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))

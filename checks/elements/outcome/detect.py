@@ -9,16 +9,17 @@ BLOCKERS = ("conditional", "question-to-customer", "you-subject")
 def detect(ctx):
     evidence = list(ctx.elements["cannot_reproduce"].evidence) if ctx.value("cannot_reproduce") else []
     seen = {e.sentence for e in evidence}
-    # Words like "failed" in a request ("logs of the failed refunds") describe the
-    # customer's report, not our result.
-    seen |= {e.sentence for e in ctx.elements["info_request"].evidence}
+    # In a request ("logs of the failed refunds") words like "failed" describe the
+    # customer's report; only "it is fixed" before the ask is our result there.
+    requests = {e.sentence for e in ctx.elements["info_request"].evidence}
     for s in ctx.sentences:
         if s.index in seen or s.is_question:
             continue
-        for sig in s.matches("result", "finding", "fixed", "reproduced"):
+        labels = ("fixed",) if s.index in requests else ("result", "finding", "fixed", "reproduced")
+        for sig in s.matches(*labels):
             if s.governed_by(sig, BLOCKERS, window=40):
                 continue
-            if sig.label in ("fixed", "reproduced") and s.governed_by(sig, ("future-marker",), window=30):
+            if sig.label in ("fixed", "reproduced") and s.governed_by(sig, ("will-future",), window=30):
                 continue  # "will be fixed in 2.4" is a plan
             evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
             break

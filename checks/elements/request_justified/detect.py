@@ -7,8 +7,8 @@ def unjustified_requests(ctx):
     """Request sentences with no reason of their own, none beside them, and no
     lead-in reason. Used by the detector and by the `unjustified-request` rule."""
     requests = [e.sentence for e in ctx.elements["info_request"].evidence]
-    # Asking to test or confirm something we report having done is justified by it.
-    fix_reported = ctx.value("actions_taken") or ctx.value("outcome")
+    # Asking to test or confirm a change we report having made is justified by it.
+    fix_reported = any(s.has("remedy-action", "fixed") for s in ctx.sentences)
     sentences = ctx.sentences
     missing = []
     for i in requests:
@@ -17,7 +17,7 @@ def unjustified_requests(ctx):
             continue  # its list items are the requests; each is checked
         if _has_reason(s) or (fix_reported and s.has("verify-fix")):
             continue
-        if _neighbour_reason(sentences, i):
+        if _neighbour_reason(sentences, i, set(requests)):
             continue
         if _lead_in_reason(sentences, i):
             continue
@@ -29,14 +29,21 @@ def _has_reason(s):
     return s.has("reason")
 
 
-def _neighbour_reason(sentences, i):
+def _neighbour_reason(sentences, i, requests):
     s = sentences[i]
     for j in (i - 1, i + 1):
         if 0 <= j < len(sentences):
             n = sentences[j]
             # A reason beside a request explains it when it stands in the same block
-            # and is not itself another request's own reason.
-            if n.block == s.block and _has_reason(n) and not n.has("request") and not n.is_question:
+            # and is not another list item's own reason.
+            if n.block != s.block or not _has_reason(n) or n.is_question:
+                continue
+            if n.list_item is not None and j in requests:
+                continue  # another list item's own reason
+            # A neighbour that asks for something else keeps its reason for itself;
+            # "we need the server side to see which cipher it rejects" explains the ask.
+            direct_asks = [sig for sig in n.matches("request") if not sig.pattern.endswith(".we-need")]
+            if not direct_asks:
                 return True
     return False
 

@@ -1,0 +1,61 @@
+"""repeated-request: an item asked for again after the customer has replied."""
+
+import re
+
+_WORD = re.compile(r"[a-z][a-z0-9_.\-]{2,}")
+# Words every request shares; they say nothing about what is asked for.
+_COMMON = frozenset("""
+could would can please kindly share send provide attach upload give let know the and for from with that this
+your you our us have has had will also any all more some them they their what which when where while into
+over under about need needs needed require required check confirm again once thanks thank help able
+""".split())
+
+
+def _items(text, lexicon):
+    lowered = " ".join(text.lower().split())
+    found = set()
+    for item, phrases in lexicon.items():
+        for phrase in phrases:
+            if re.search(r"(?<![\w.])" + re.escape(phrase.lower()) + r"(?![\w])", lowered):
+                found.add(item)
+                break
+    return found
+
+
+def _words(text):
+    return {w.strip(".-") for w in _WORD.findall(text.lower())} - _COMMON
+
+
+def _similar(a, b, threshold, min_shared):
+    if threshold <= 0:
+        return False
+    shared = a & b
+    return len(shared) >= min_shared and len(shared) / len(a | b) >= threshold
+
+
+def check(ctx):
+    lexicon = ctx.options["items"]
+    threshold = float(ctx.options["similarity"])
+    min_shared = int(ctx.options["min-shared-words"])
+    asked = []  # (item or None, word set, message, index) for every earlier request
+    for i, m in enumerate(ctx.messages):
+        if not m.from_agent or not m.requests:
+            continue
+        repeated = []
+        first = None
+        current = []
+        for request in m.requests:
+            items = _items(request, lexicon)
+            words = _words(request)
+            current.append((items, words))
+            for earlier_items, earlier_words, earlier, j in asked:
+                if not any(not ctx.messages[k].from_agent for k in range(j + 1, i)):
+                    continue  # no customer message since: a reminder, not a repeat
+                same = items & earlier_items
+                if same or (not items and not earlier_items and _similar(words, earlier_words, threshold, min_shared)):
+                    repeated.extend(sorted(same) or [" ".join(request.split())[:60]])
+                    first = first or earlier
+        for items, words in current:
+            asked.append((items, words, m, i))
+        if repeated:
+            yield ctx.hit(m, items=", ".join(dict.fromkeys(repeated)), first=ctx.when(first.at))

@@ -1,0 +1,24 @@
+"""stagnant-ticket: a stretch without progress longer than the limit."""
+
+
+def check(ctx):
+    limit = float(ctx.options["max-days"])
+    progress = tuple(ctx.options["progress-elements"])
+    timed = [(i, m) for i, m in enumerate(ctx.messages) if m.at is not None]
+    if not timed:
+        return
+    since = None  # start of the current stretch without progress; None while closed
+    for i, m in timed:
+        made_progress = m.from_agent and any(m.has(e) for e in progress)
+        if since is not None and (made_progress or ctx.closed_at(i)):
+            days = (m.at - since).total_seconds() / 86400
+            if days > limit:
+                yield ctx.hit(m, days=f"{days:.1f}", since=ctx.when(since), until=ctx.when(m.at), limit=f"{limit:g}")
+        if ctx.closed_at(i):
+            since = None  # the clock stops while the ticket is closed
+        elif made_progress or since is None:
+            since = m.at  # progress, the first message or a re-opening (re)starts the clock
+    if since is not None and not ctx.closed_at_end():
+        days = (ctx.as_of - since).total_seconds() / 86400
+        if days > limit:
+            yield ctx.hit(timed[-1][1], days=f"{days:.1f}", since=ctx.when(since), until=ctx.when(ctx.as_of), limit=f"{limit:g}")
