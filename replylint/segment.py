@@ -20,7 +20,7 @@ _SUPPRESSION = re.compile(
     re.S | re.I,
 )
 _INLINE_CODE = re.compile(r"(`+)(.+?)\1")
-_VERSIONISH = re.compile(r"^v?\d+(\.\d+)+[\w.\-+]*$")
+_VERSIONISH = re.compile(r"^v?\d+(\.\d+)+[\w.\-+]*$|^[\w.\-+@/]{1,30}\s+v?\d+(\.\d+)+[\w.\-+]*$")
 _MD_LINK_TARGET = re.compile(r"\]\((?:[^()\s]|\([^()\s]*\))+\)")
 
 _CODE_LINE = re.compile(

@@ -17,8 +17,11 @@ def _concrete(s):
 
 
 def detect(ctx):
-    tried = {e.sentence for key in ("cannot_reproduce", "actions_taken") for e in ctx.elements[key].evidence}
-    planned = {e.sentence for e in ctx.elements["next_steps"].evidence} - tried
+    # Only an attempt to reproduce or test counts: a setup named while restarting a
+    # cluster or releasing a fix is not the setup tried.
+    tried = {e.sentence for e in ctx.elements["cannot_reproduce"].evidence}
+    acted = {e.sentence for e in ctx.elements["actions_taken"].evidence}
+    planned = {e.sentence for e in ctx.elements["next_steps"].evidence} - tried - acted
     evidence = []
     sentences = ctx.sentences
     for s in sentences:
@@ -35,7 +38,7 @@ def detect(ctx):
         if not attempt and len(details) >= 2 and s.index > 0:
             # "We reproduced it. On 3.2.1 (update 7) with OpenLDAP 2.6, ..."
             before = sentences[s.index - 1]
-            attempt = before.paragraph == s.paragraph and before.index in tried
+            attempt = before.paragraph == s.paragraph and (before.index in tried or before.has("attempt"))
         if attempt:
             evidence.append(Evidence(s.index, f"setup: {details[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
