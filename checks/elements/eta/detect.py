@@ -2,8 +2,11 @@
 
 from replylint.checkapi import Detection, Evidence
 
-# A time in a sentence that reports past work ("on Monday we deployed the fix")
-# is history, unless the sentence also looks ahead ("...and will verify by Friday").
+# A time counts when the sentence looks ahead (a commitment, "will", "expected",
+# "ETA") or the time is bound by "by"/"until"/"within" in a sentence that reports
+# no past work. "On Monday we deployed the fix" and "valid until 2026-08-01" on a
+# certificate we replaced are history, not an ETA.
+ANCHOR_WINDOW = 18
 
 
 def detect(ctx):
@@ -14,18 +17,21 @@ def detect(ctx):
         times = s.matches("time")
         if not times:
             continue
-        looks_ahead = s.index in commitments or s.has("prospective")
-        if not looks_ahead or (s.index in past and s.index not in commitments and not _prospective_near_time(s, times)):
-            continue
         if s.is_question and s.index not in commitments:
             continue
-        evidence.append(Evidence(s.index, f"time: {times[0].text.strip()!r}"))
+        ahead = s.index in commitments or s.has("will-future", "eta-marker")
+        anchored = any(_anchored(s, t) for t in times)
+        if ahead or (anchored and s.index not in past):
+            evidence.append(Evidence(s.index, f"time: {times[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
 
 
-def _prospective_near_time(sentence, times):
-    for t in times:
-        for p in sentence.matches("prospective"):
-            if 0 <= t.start - p.end <= 20:
-                return True
-    return False
+def _anchored(sentence, time_signal):
+    offset = time_signal.start - sentence.start
+    before = sentence.text[max(0, offset - ANCHOR_WINDOW):offset].lower()
+    words = before.split()
+    tail = " ".join(words[-3:])
+    return any(tail.endswith(a) or f" {a} " in f" {tail} " for a in ANCHORS) or time_signal.text.lower().startswith(("within", "in the next", "no later than"))
+
+
+ANCHORS = ("by", "until", "till", "within", "no later than", "eta", "eta:", "latest by")
