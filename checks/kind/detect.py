@@ -4,31 +4,45 @@
 def classify(ctx):
     sentences = ctx.sentences
     v = ctx.value
-    requests = {e.sentence for e in ctx.elements["info_request"].evidence}
+    requests = [e.sentence for e in ctx.elements["info_request"].evidence]
     commitments = {e.sentence for e in ctx.elements["next_steps"].evidence}
+    # "Once you send the logs we will check" waits on the customer: not work in progress.
+    active = {i for i in commitments if not sentences[i].has("conditional")}
     admin = any(s.has("admin-close") for s in sentences)
-    resolved = [s for s in sentences if s.has("resolved") and not s.is_question and s.index not in requests]
-    # A fix already made (not one still to come) closes the technical question.
-    fix_done = any(sig.label == "fixed" and not s.governed_by(sig, ("future-marker",), window=30)
+    conclusions = [s for s in sentences if s.has("resolved") and not s.is_question and s.index not in requests]
+    # A fix already made (not one still to come) closes the technical question; a
+    # change we made (restart, patch on staging) only justifies asking to verify it.
+    fix_done = any(sig.label == "fixed" and not s.governed_by(sig, ("will-future",), window=30)
                    for s in sentences if s.index not in commitments for sig in s.signals)
-    verify_only = bool(requests) and all(sentences[i].has("verify-fix") for i in requests)
+    changed = fix_done or any(s.has("remedy-action") for s in sentences)
+    # Requests to try, check or confirm something (not to send information).
+    act_only = bool(requests) and all(
+        sentences[i].has("request-act", "bounce-advice", "verify-fix") and not _asks_for_information(sentences[i])
+        for i in requests
+    )
+    investigated = v("actions_taken") or v("outcome")
 
     if admin and not v("actions_taken"):
         return "other"
     if v("bounce_back") and not requests and not v("outcome"):
         return "other"
-    if requests and not (fix_done and verify_only):
-        prose = len(sentences) - len(requests)
-        if v("cannot_reproduce") or not (v("actions_taken") and v("outcome")) or len(requests) >= prose:
-            return "info-request"
-    if commitments and not fix_done:
+    if active and not fix_done and investigated:
         return "status-update"  # the investigation or the fix is still ahead
-    if resolved or fix_done or v("cannot_reproduce"):
+    if requests:
+        if (conclusions or changed or v("cannot_reproduce")) and (act_only or len(requests) <= len(conclusions)):
+            return "resolution"
+        return "info-request"
+    if conclusions or fix_done or v("cannot_reproduce"):
         return "resolution"
     if v("outcome") and not any(s.has("unresolved") for s in sentences):
         return "resolution"  # an explanation or a conclusion, nothing left failing
-    if v("actions_taken") or v("next_steps"):
+    if investigated or commitments:
         return "status-update"
     if admin or v("bounce_back"):
         return "other"
     return "status-update" if sentences else "other"
+
+
+def _asks_for_information(sentence):
+    return any(sig.pattern.endswith(("could-you", "please-info", "we-need", "imperative-info", "need-terse"))
+               and not sentence.has("request-act") for sig in sentence.matches("request")) or sentence.is_question
