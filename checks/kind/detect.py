@@ -9,7 +9,8 @@ def classify(ctx):
     # "Once you send the logs we will check" waits on the customer: not work in progress.
     active = {i for i in commitments if not sentences[i].has("conditional")}
     admin = any(s.has("admin-close") for s in sentences)
-    conclusions = [s for s in sentences if s.has("resolved") and not s.is_question and s.index not in requests]
+    conclusions = [s for s in sentences if s.has("resolved") and not s.is_question
+                   and s.index not in requests and s.index not in commitments]
     # A fix already made (not one still to come) closes the technical question; a
     # change we made (restart, patch on staging) only justifies asking to verify it.
     fix_done = any(sig.label == "fixed" and not s.governed_by(sig, ("will-future",), window=30)
