@@ -7,12 +7,14 @@ def detect(ctx):
     tried = {e.sentence for e in ctx.elements["actions_taken"].evidence}
     evidence = []
     for s in ctx.sentences:
-        for sig in s.matches("cannot-reproduce", "works-for-us"):
+        for sig in s.matches("cannot-reproduce", "works-for-us", "not-happening"):
             # "if it works on your side" and "does it work for you?" are not our result.
             if s.governed_by(sig, ("conditional", "question-to-customer")):
                 continue
-            if sig.label == "works-for-us" and s.is_question:
+            if sig.label in ("works-for-us", "not-happening") and s.is_question:
                 continue
+            if sig.label == "not-happening" and s.has("after-fix"):
+                continue  # "it does not happen after the patch" is the fix working
             evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
             break
         else:
