@@ -15,7 +15,7 @@ def unjustified_requests(ctx):
         s = sentences[i]
         if s.lead_in:
             continue  # its list items are the requests; each is checked
-        if _has_reason(s) or (fix_reported and s.has("verify-fix")):
+        if _own_reason(s) or (fix_reported and s.has("verify-fix")):
             continue
         if _neighbour_reason(sentences, i, set(requests)):
             continue
@@ -29,11 +29,18 @@ def _has_reason(s):
     return s.has("reason")
 
 
+def _own_reason(s):
+    """Reasons that only explain their own sentence ("..., because the names changed in 0.9")."""
+    return s.has("reason", "own-reason")
+
+
 def _neighbour_reason(sentences, i, requests):
     s = sentences[i]
-    for j in (i - 1, i + 1):
+    for j in (i + 1, i - 1):
         if 0 <= j < len(sentences):
             n = sentences[j]
+            if j == i - 1 and (i - 2) in requests:
+                continue  # that reason already explains the request before it
             # A reason beside a request explains it when it stands in the same block
             # and is not another list item's own reason.
             if n.block != s.block or not _has_reason(n) or n.is_question:
