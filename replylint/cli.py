@@ -172,8 +172,6 @@ def with_common(func):
 @with_common
 def check(paths, output_format, fail_level, min_score, exit_zero, stdin_filename, input_format, color, quiet, server, config, select, ignore, model):
     """Check replies (files, globs, or - for stdin) against the protocol."""
-    from .output import render_github, render_json, render_jsonl, render_sarif, render_text
-
     if not paths:
         if sys.stdin.isatty():
             raise click.UsageError("give one or more files, globs, or - to read stdin")
@@ -184,12 +182,16 @@ def check(paths, output_format, fail_level, min_score, exit_zero, stdin_filename
     if server:
         from .client import check_via_server
 
-        remote = check_via_server(server, paths, stdin_filename, output_format, fail_level, min_score, exit_zero, input_format)
+        remote = check_via_server(server, paths, stdin_filename, output_format, fail_level, min_score, exit_zero, input_format,
+                                  colour=color, quiet=quiet, config=config, select=select, ignore=ignore, model=model)
         if remote is not None:
             text, code = remote
             if text:
-                click.echo(text)
+                click.echo(text, color=color)
             sys.exit(code)
+    # Imported here, after the --server path: output imports the engine (spaCy).
+    from .output import render_github, render_json, render_jsonl, render_sarif, render_text
+
     engines = Engines(config, _override_options(select, ignore, fail_level, min_score, model))
     results, engines = run_check(paths, engines, stdin_filename, input_format)
     settings = engines.engine(engines.config_for(Path(paths[0]) if paths and paths[0] != "-" else None)).settings
@@ -438,3 +440,44 @@ def new(kind, variables, list_, config):
     if text is None:
         raise Fail("; ".join(str(p) for p in fixer.problems))
     click.echo(text)
+from .audit.cli import audit as _audit; main.add_command(_audit)
+
+
+# -- in the editor: local check service and language server (docs/EDITOR.md) ----
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; a non-loopback one also needs --allow-remote.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, envvar="REPLYLINT_PORT", help="Port (0: any free port, printed at start).")
+@click.option("--allow-remote", is_flag=True, help="Allow a --host that other machines can reach (give a --token too).")
+@click.option("--token", envvar="REPLYLINT_TOKEN", help="Shared token: requests must send Authorization: Bearer TOKEN [env: REPLYLINT_TOKEN].")
+@click.option("--cors-origin", "cors_origins", multiple=True, help="Origin allowed to call the service from a browser, e.g. https://support.example.com (repeatable; default: none).")
+@click.option("--max-body-bytes", type=click.IntRange(1), default=1024 * 1024, show_default=True, help="Largest request body accepted (413 above it).")
+@click.option("--time-limit", type=click.FloatRange(0.001), default=10.0, show_default=True, help="Seconds a request may take; a check that overruns is stopped (503).")
+@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True, help="Check worker processes (each holds its own engine).")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), help="Config for requests that name no file (default: nearest config above the working directory).")
+def serve(host, port, allow_remote, token, cors_origins, max_body_bytes, time_limit, workers, config):
+    """Serve POST /check, POST /fix and GET /health on 127.0.0.1 for web editors."""
+    from .config import find_config
+    from .server import ServeError, ServeOptions, serve as run_service
+
+    options = ServeOptions(host=host, port=port, max_body_bytes=max_body_bytes, time_limit=time_limit,
+                           cors_origins=tuple(cors_origins), token=token or None, workers=workers,
+                           config=(config.resolve() if config else find_config(Path.cwd())), allow_remote=allow_remote)
+    try:
+        run_service(options)
+    except ServeError as exc:
+        raise Fail(str(exc)) from None
+    except ImportError as exc:
+        raise Fail(f"the check service needs starlette and uvicorn: pip install 'replylint[serve]' ({exc})") from None
+
+
+@main.command()
+@click.option("--debounce-ms", type=click.IntRange(0, 10_000), default=150, show_default=True, help="Wait this long after the last edit before re-checking.")
+@click.option("--max-document-bytes", type=click.IntRange(1), default=256 * 1024, show_default=True, help="Larger documents get one notice instead of a check.")
+def lsp(debounce_ms, max_document_bytes):
+    """Run the language server on stdio (needs `pip install replylint[lsp]`)."""
+    try:
+        from .lsp import LspOptions, run_stdio
+    except ImportError as exc:
+        raise Fail(f"the language server needs pygls: pip install 'replylint[lsp]' ({exc})") from None
+    run_stdio(LspOptions(debounce_ms=debounce_ms, max_document_bytes=max_document_bytes))

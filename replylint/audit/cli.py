@@ -1,0 +1,269 @@
+"""`replylint audit`: check past replies in bulk and report on them.
+
+    replylint audit run EXPORT.jsonl [MORE...] [--db .replylint/audit.db] [--out report.html]
+    replylint audit EXPORT.jsonl ...          (same as `audit run`)
+    replylint audit report [--db ...] [--out report.html|.json|.csv]
+
+The terminal summary goes to stdout; the progress bar and messages go to stderr,
+so `--format json` output stays clean.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+EXIT_ERROR = 2
+
+
+class Fail(click.ClickException):
+    """Usage, configuration or input errors: exit 2, as `replylint check` does.
+    (Not imported from replylint.cli, which imports this module at its end.)"""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file=None) -> None:  # noqa: D401 - click API
+        click.echo(f"replylint: error: {self.format_message()}", err=True)
+
+DEFAULT_DB = Path(".replylint") / "audit.db"
+OUT_KINDS = {".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
+
+
+class AuditGroup(click.Group):
+    """`replylint audit FILE...` runs an audit: a first argument that is not a
+    subcommand is taken as an input of `audit run`."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("audit", cls=AuditGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def audit() -> None:
+    """Audit past replies (ticket exports, folders, mbox) and report on them."""
+
+
+def _config_path(config: Path | None) -> Path | None:
+    from ..config import find_config
+
+    return config if config is not None else find_config(Path.cwd())
+
+
+def _load(config: Path | None, select, ignore, model):
+    """Engine spec, audit settings and thread checks, validated (errors exit 2)."""
+    from ..config import ConfigError
+    from ..registry import CheckLoadError
+    from .config import AuditConfig, parse_audit_table, read_config_table
+    from .threads import load_thread_checks
+    from .timeutil import TimeError
+    from .workers import EngineSpec, engine_settings
+
+    path = _config_path(config)
+    spec = EngineSpec(str(path) if path else None,
+                      tuple(x for s in select for x in s.split(",") if x),
+                      tuple(x for s in ignore for x in s.split(",") if x), model)
+    try:
+        settings, _ = engine_settings(spec)
+        threads = load_thread_checks(settings.check_folders)
+        audit_cfg = AuditConfig()
+        if path is not None:
+            _, table, prefix = read_config_table(path)
+            audit_cfg = parse_audit_table(table, f"{path}: {prefix}audit", threads.defaults())
+    except (ConfigError, CheckLoadError, TimeError) as exc:
+        raise Fail(str(exc)) from None
+    return spec, audit_cfg, threads, settings
+
+
+def _outputs(outs: tuple[str, ...]) -> list[tuple[Path, str]]:
+    result = []
+    for out in outs:
+        kind = OUT_KINDS.get(Path(out).suffix.lower())
+        if kind is None:
+            raise click.UsageError(f"--out {out}: the name must end in .html, .json or .csv")
+        result.append((Path(out), kind))
+    return result
+
+
+def _write_reports(db_path: Path, outs: list[tuple[Path, str]], output_format: str, threads, settings_rules, audit_cfg,
+                   quiet: bool) -> None:
+    import json
+    import sqlite3
+
+    from rich.console import Console
+
+    from .report import gather, render_html, render_terminal, write_csv, write_json
+
+    if not outs and output_format == "text" and quiet:
+        return  # nothing to show: do not read the whole database
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        data = gather(db, rules=settings_rules, thread_rules={r: s.summary for r, s in threads.rules.items()},
+                      unwanted=threads.unwanted_elements, neutral=threads.neutral_elements,
+                      zone=audit_cfg.calendar().zone)
+        for path, kind in outs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("w", encoding="utf-8", newline="" if kind == "csv" else None) as fh:
+                if kind == "html":
+                    fh.write(render_html(data))
+                elif kind == "json":
+                    write_json(data, db, fh)
+                else:
+                    write_csv(db, fh)
+            click.echo(f"replylint: wrote {path}", err=True)
+    finally:
+        db.close()
+    if output_format == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    elif not quiet:
+        render_terminal(data, Console(file=sys.stdout, soft_wrap=False, width=max(100, Console().width)))
+
+
+def _rule_summaries(settings) -> dict[str, str]:
+    from ..registry import load
+
+    registry = load(settings.check_folders, settings.lexicons)
+    return {rid: spec.summary for rid, spec in registry.rules.items()}
+
+
+common = [
+    click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB, show_default=True,
+                 help="The audit database (SQLite)."),
+    click.option("--out", "outs", multiple=True, help="Write a report: report.html, report.json or report.csv (repeatable)."),
+    click.option("--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                 help="Summary on stdout: a table, or the report as JSON."),
+    click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+                 help="Config file (default: the nearest .replylint.toml / pyproject.toml [tool.replylint]); its [audit] table holds audit settings."),
+    click.option("--quiet", "-q", is_flag=True, help="No summary table on stdout."),
+]
+
+
+def with_common(func):
+    for opt in reversed(common):
+        func = opt(func)
+    return func
+
+
+@audit.command("run")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@with_common
+@click.option("--map", "field_map", help="Export columns: text=body,agent=author,ticket=ticket_id,created_at=created,id=message_id,direction=from_role,status=state")
+@click.option("--jobs", "-j", type=click.IntRange(1, 512), default=None, help="Worker processes [default: all cores].")
+@click.option("--engine", "engine_kind", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", help="Dask scheduler address (with --engine dask), e.g. tcp://10.0.0.5:8786.")
+@click.option("--as-of", "as_of", help="End of the export for thread checks (ISO date/time) [default: newest message].")
+@click.option("--timezone", help="Team time zone (business days, weeks, naive timestamps); overrides [audit] timezone.")
+@click.option("--agent-domain", "agent_domains", multiple=True, help="Mail/mbox: senders at this domain are agents (repeatable).")
+@click.option("--input-format", type=click.Choice(["auto", "text", "markdown", "html", "eml"]), help="Format of the text column [default: auto].")
+@click.option("--recheck", is_flag=True, help="Check every reply again, even unchanged ones.")
+@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@click.option("--select", multiple=True, help="Only these reply rule ids (comma-separated; repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these reply rule ids (comma-separated; repeatable).")
+@click.option("--model", help="Use an installed spaCy pipeline; never downloaded.")
+def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, engine_kind, scheduler, as_of, timezone,
+        agent_domains, input_format, recheck, no_progress, select, ignore, model):
+    """Check replies from exports, folders and mbox files into the database."""
+    from dataclasses import replace
+
+    from ..config import ConfigError
+    from .pipeline import AuditRequest
+    from .store import Store, StoreError
+    from .timeutil import TimeError, parse_timestamp, zone
+    from .workers import CheckerError
+
+    outputs = _outputs(outs)
+    if engine_kind == "dask" and not scheduler:
+        raise click.UsageError("--engine dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+    spec, audit_cfg, threads, settings = _load(config, select, ignore, model)
+    try:
+        audit_cfg = audit_cfg.with_map(field_map)
+        if timezone:
+            zone(timezone)
+            audit_cfg = replace(audit_cfg, timezone=timezone)
+        if agent_domains:
+            audit_cfg = replace(audit_cfg, agent_domains=tuple(d.lower().lstrip("@") for d in agent_domains))
+        if input_format:
+            audit_cfg = replace(audit_cfg, input_format=input_format)
+        as_of_moment = parse_timestamp(as_of, zone(audit_cfg.timezone)) if as_of else None
+    except (ConfigError, TimeError) as exc:
+        raise Fail(f"{exc}") from None
+    jobs = jobs or os.cpu_count() or 1
+    request = AuditRequest(tuple(inputs), spec, audit_cfg, threads, jobs=jobs, engine=engine_kind, scheduler=scheduler,
+                           as_of=as_of_moment, recheck=recheck)
+    try:
+        store = Store(db_path)
+    except StoreError as exc:
+        raise Fail(str(exc)) from None
+    try:
+        outcome = _run_with_progress(request, store, show=not no_progress)
+    except KeyboardInterrupt:
+        click.echo("replylint: interrupted; the results so far are saved, run the same command again to resume", err=True)
+        sys.exit(130)
+    except (CheckerError, ConfigError) as exc:
+        raise Fail(str(exc)) from None
+    finally:
+        store.close()
+    c = outcome.counts
+    click.echo(f"replylint: {c.checked} replies checked, {c.unchanged} unchanged (skipped), {c.customer} customer messages, "
+               f"{c.problems} rows/files skipped, {c.errors} failed, {c.tickets_checked} tickets thread-checked "
+               f"in {outcome.seconds:.1f} s ({c.checked / outcome.seconds if outcome.seconds else 0:.0f} replies/s); database {db_path}",
+               err=True)
+    for p in outcome.problems[:10]:
+        click.echo(f"replylint: skipped {p}", err=True)
+    if c.problems > 10:
+        click.echo(f"replylint: ... and {c.problems - 10} more skipped (see the report)", err=True)
+    _write_reports(db_path, outputs, output_format, threads, _rule_summaries(settings), audit_cfg, quiet)
+
+
+def _run_with_progress(request, store, show: bool):
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from .pipeline import run_audit
+    from .readers import input_size
+
+    total = sum(input_size(p) for p in request.inputs) or 1
+    console = Console(file=sys.stderr)  # never stdout: the JSON summary goes there
+    if not show:
+        return run_audit(request, store)
+    progress = Progress(TextColumn("[bold]audit"), BarColumn(), TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
+                        TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                        console=console, transient=False, refresh_per_second=4)
+    started = datetime.now()
+    with progress:
+        task = progress.add_task("audit", total=total, rate="", counts="")
+
+        def update(done_bytes, counts):
+            seconds = max(1e-6, (datetime.now() - started).total_seconds())
+            progress.update(task, completed=min(done_bytes, total), rate=f"{counts.checked / seconds:,.0f} replies/s",
+                            counts=f"{counts.checked:,} checked, {counts.unchanged:,} unchanged, {counts.problems:,} skipped")
+
+        outcome = run_audit(request, store, on_progress=update)
+        progress.update(task, completed=total)
+    return outcome
+
+
+@audit.command("report")
+@with_common
+@click.option("--timezone", help="Team time zone for per-week trends; overrides [audit] timezone.")
+def report(db_path, outs, output_format, config, quiet, timezone):
+    """Rebuild reports from the database (nothing is checked again)."""
+    from dataclasses import replace
+
+    from .timeutil import TimeError, zone
+
+    outputs = _outputs(outs)
+    if not db_path.is_file():
+        raise Fail(f"{db_path}: no audit database here (run `replylint audit run ...` first, or give --db)")
+    _, audit_cfg, threads, settings = _load(config, (), (), None)
+    if timezone:
+        try:
+            zone(timezone)
+        except TimeError as exc:
+            raise Fail(str(exc)) from None
+        audit_cfg = replace(audit_cfg, timezone=timezone)
+    _write_reports(db_path, outputs, output_format, threads, _rule_summaries(settings), audit_cfg, quiet)

@@ -1,0 +1,195 @@
+"""Audit settings: the ``[audit]`` table of the replylint config file (or
+``[tool.replylint.audit]`` in pyproject.toml), overridden by command-line flags.
+
+    [audit]
+    map = { text = "body", agent = "author", ticket = "ticket_id", created_at = "created",
+            id = "message_id", direction = "from_role", status = "status" }
+    agent-values = ["agent", "support"]        # direction values that mark our replies
+    customer-values = ["customer", "end-user"] # direction values that mark customer messages
+    agent-domains = ["support.example.com"]    # mail/mbox: senders at these domains are agents
+    timezone = "Asia/Kolkata"                  # naive timestamps, business days, weeks
+    business-days = ["mon", "tue", "wed", "thu", "fri"]
+    holidays = ["2024-12-25"]
+    closed-statuses = ["closed", "resolved", "solved"]
+    input-format = "auto"                      # text | markdown | html | eml | auto
+    ignore = ["left-behind"]                   # thread rule ids to skip
+    [audit.threads.request-rounds]             # thread rule options
+    max-rounds = 3
+
+Every error names the file (or flag) and the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from ..config import ConfigError
+from .timeutil import BusinessCalendar, TimeError, WEEKDAYS, zone
+
+MAP_FIELDS = ("text", "id", "ticket", "agent", "created_at", "direction", "status", "format")
+DEFAULT_MAP = MappingProxyType({name: name for name in MAP_FIELDS})
+DEFAULT_AGENT_VALUES = ("agent", "support", "staff", "engineer", "outbound", "out", "reply", "public_reply", "admin")
+DEFAULT_CUSTOMER_VALUES = ("customer", "end-user", "enduser", "end_user", "requester", "inbound", "in", "user",
+                           "client", "contact")
+DEFAULT_CLOSED = ("closed", "resolved", "solved", "done")
+INPUT_FORMATS = ("auto", "text", "markdown", "html", "eml")
+_KEYS = {"map", "agent-values", "customer-values", "agent-domains", "timezone", "business-days", "holidays",
+         "closed-statuses", "input-format", "ignore", "threads"}
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    field_map: Mapping[str, str] = field(default_factory=lambda: DEFAULT_MAP)
+    mapped: frozenset[str] = frozenset()  # logical fields the user mapped explicitly
+    agent_values: tuple[str, ...] = DEFAULT_AGENT_VALUES
+    customer_values: tuple[str, ...] = DEFAULT_CUSTOMER_VALUES
+    agent_domains: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    business_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    holidays: tuple[date, ...] = ()
+    closed_statuses: tuple[str, ...] = DEFAULT_CLOSED
+    input_format: str = "auto"
+    ignore: tuple[str, ...] = ()
+    thread_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(zone(self.timezone), frozenset(self.business_days), frozenset(self.holidays))
+
+    def with_map(self, spec: str | None, where: str = "--map") -> "AuditConfig":
+        if not spec:
+            return self
+        extra = parse_map(spec, where)
+        return replace(self, field_map=MappingProxyType({**self.field_map, **extra}), mapped=self.mapped | set(extra))
+
+
+def parse_map(spec: str, where: str = "--map") -> dict[str, str]:
+    """``text=body,agent=author`` -> {"text": "body", "agent": "author"}."""
+    out: dict[str, str] = {}
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        name, sep, column = part.partition("=")
+        name, column = name.strip(), column.strip()
+        if not sep or not column:
+            raise ConfigError(f"{where}: '{part}' must look like FIELD=COLUMN (e.g. text=body)")
+        if name not in MAP_FIELDS:
+            raise ConfigError(f"{where}: unknown field '{name}' (known: {', '.join(MAP_FIELDS)})")
+        out[name] = column
+    return out
+
+
+def read_config_table(path: Path) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Split a config file into (replylint table without audit, audit table, key prefix)."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml" or "tool" in data:
+        table = dict(data.get("tool", {}).get("replylint", {}))
+        prefix = "tool.replylint."
+    else:
+        table, prefix = dict(data), ""
+    audit = table.pop("audit", {})
+    if not isinstance(audit, dict):
+        raise ConfigError(f"{path}: key '{prefix}audit' must be a table")
+    return table, audit, prefix
+
+
+def parse_audit_table(table: Mapping[str, Any], where: str, thread_defaults: Mapping[str, Mapping[str, Any]]) -> AuditConfig:
+    """Validate an ``[audit]`` table. ``thread_defaults`` maps thread rule ids to
+    their default options, so unknown rules, options and wrong types are caught."""
+
+    def err(key: str, msg: str) -> ConfigError:
+        return ConfigError(f"{where}: key '{key}': {msg}")
+
+    def str_list(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = table.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise err(key, "must be a list of strings")
+        return tuple(value)
+
+    for key in table:
+        if key not in _KEYS:
+            raise err(key, f"unknown key (known: {', '.join(sorted(_KEYS))})")
+    field_map = dict(DEFAULT_MAP)
+    raw_map = table.get("map", {})
+    if not isinstance(raw_map, dict) or not all(isinstance(v, str) and v for v in raw_map.values()):
+        raise err("map", "must be a table of field = \"column\"")
+    for name in raw_map:
+        if name not in MAP_FIELDS:
+            raise err(f"map.{name}", f"unknown field (known: {', '.join(MAP_FIELDS)})")
+    field_map.update(raw_map)
+    timezone_name = table.get("timezone", "UTC")
+    if not isinstance(timezone_name, str):
+        raise err("timezone", "must be a time zone name such as 'Europe/Berlin'")
+    try:
+        zone(timezone_name)
+    except TimeError as exc:
+        raise err("timezone", str(exc)) from None
+    days = []
+    for d in str_list("business-days", ("mon", "tue", "wed", "thu", "fri")):
+        matches = [i for i, name in enumerate(WEEKDAYS) if name.startswith(d.lower()[:3]) and len(d) >= 3]
+        if not matches:
+            raise err("business-days", f"{d!r} is not a weekday (use mon, tue, ... sun)")
+        days.append(matches[0])
+    if not days:
+        raise err("business-days", "needs at least one day")
+    holidays = []
+    for h in table.get("holidays", []):
+        try:
+            holidays.append(h if isinstance(h, date) else date.fromisoformat(str(h)))
+        except ValueError:
+            raise err("holidays", f"{h!r} is not a date (use YYYY-MM-DD)") from None
+    input_format = table.get("input-format", "auto")
+    if input_format not in INPUT_FORMATS:
+        raise err("input-format", f"must be one of {', '.join(INPUT_FORMATS)}")
+    ignore = str_list("ignore", ())
+    for rid in ignore:
+        if rid not in thread_defaults:
+            raise err("ignore", f"unknown thread rule '{rid}' (known: {', '.join(sorted(thread_defaults))})")
+    options: dict[str, dict[str, Any]] = {}
+    threads = table.get("threads", {})
+    if not isinstance(threads, dict):
+        raise err("threads", "must be a table of [audit.threads.RULE-ID] tables")
+    for rid, opts in threads.items():
+        if rid not in thread_defaults:
+            raise err(f"threads.{rid}", f"unknown thread rule (known: {', '.join(sorted(thread_defaults))})")
+        if not isinstance(opts, dict):
+            raise err(f"threads.{rid}", "must be a table of options")
+        defaults = thread_defaults[rid]
+        for opt, value in opts.items():
+            if opt not in defaults:
+                raise err(f"threads.{rid}.{opt}", f"unknown option (known: {', '.join(sorted(defaults)) or 'none'})")
+            if not _same_type(value, defaults[opt]):
+                raise err(f"threads.{rid}.{opt}", f"must be {type(defaults[opt]).__name__}, like the default {defaults[opt]!r}")
+        options[rid] = dict(opts)
+    return AuditConfig(
+        field_map=MappingProxyType(field_map),
+        mapped=frozenset(raw_map),
+        agent_values=tuple(v.lower() for v in str_list("agent-values", DEFAULT_AGENT_VALUES)),
+        customer_values=tuple(v.lower() for v in str_list("customer-values", DEFAULT_CUSTOMER_VALUES)),
+        agent_domains=tuple(d.lower().lstrip("@") for d in str_list("agent-domains", ())),
+        timezone=timezone_name,
+        business_days=tuple(sorted(set(days))),
+        holidays=tuple(holidays),
+        closed_statuses=tuple(v.lower() for v in str_list("closed-statuses", DEFAULT_CLOSED)),
+        input_format=input_format,
+        ignore=ignore,
+        thread_options=MappingProxyType(options),
+    )
+
+
+def _same_type(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return type(value) is type(default)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return type(value) is type(default)

@@ -1,0 +1,260 @@
+"""One audit run: read the inputs, skip replies already checked with the same
+text and rule set, check the rest in batches, store everything, then run the
+thread checks on the tickets whose messages changed.
+
+The order of writes is what makes resume safe: a message row is written when it
+is read, its result row when its batch comes back, both committed every
+``COMMIT_SECONDS``. A run killed at any point leaves messages without results
+(or with results for an older text), and the next run checks exactly those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from .config import AuditConfig
+from .readers import AGENT, Message, Problem, input_size, read_input
+from .store import ReplyRow, Store, ticket_rows
+from .threads import ThreadChecks, run_thread_rules, thread_message, thread_ruleset_hash
+from .timeutil import from_utc_text, to_utc_text
+from .workers import (BATCH_SIZE, CheckerError, DaskCheckers, EngineSpec, InlineCheckers, ProcessCheckers,
+                      engine_settings, ruleset_hash)
+
+COMMIT_SECONDS = 0.5
+READ_CHUNK = 256
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    inputs: tuple[Path, ...]
+    engine_spec: EngineSpec
+    audit: AuditConfig
+    threads: ThreadChecks
+    jobs: int = 1
+    engine: str = "local"  # local | dask
+    scheduler: str | None = None
+    as_of: datetime | None = None
+    recheck: bool = False  # check every reply again, even unchanged ones
+
+
+@dataclass
+class RunCounts:
+    read: int = 0  # messages read (agent + customer)
+    customer: int = 0
+    checked: int = 0  # replies checked in this run
+    unchanged: int = 0  # replies skipped: same text and rule set as stored
+    problems: int = 0  # rows/files reported and skipped
+    errors: int = 0  # replies the engine could not check
+    tickets_checked: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class RunOutcome:
+    run_id: int
+    counts: RunCounts
+    seconds: float
+    problems: list[Problem] = field(default_factory=list)  # the first ones, for the terminal
+
+
+def start_checkers(request: AuditRequest):
+    if request.engine == "dask":
+        if not request.scheduler:
+            raise CheckerError("--engine dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+        return DaskCheckers(request.engine_spec, request.scheduler)
+    if request.jobs <= 1:
+        return InlineCheckers(request.engine_spec)
+    return ProcessCheckers(request.engine_spec, request.jobs)
+
+
+def run_audit(request: AuditRequest, store: Store,
+              on_progress: Callable[[int, RunCounts], None] = lambda done, counts: None,
+              keep_problems: int = 20, make_checkers: Callable[[AuditRequest], Any] = start_checkers) -> RunOutcome:
+    """Run one audit. Checkers (worker processes, a Dask client) start only
+    when the first reply needs checking: a re-audit of an unchanged export
+    starts none."""
+    started = time.monotonic()
+    settings, registry = engine_settings(request.engine_spec)
+    ruleset = ruleset_hash(settings, registry)
+    run_id = store.start_run([str(p) for p in request.inputs], request.engine, ruleset)
+    counts = RunCounts()
+    outcome = RunOutcome(run_id, counts, 0.0)
+    in_flight_limit = max(2, request.jobs * 3) if request.engine == "local" else 32
+    state: dict[str, Any] = {"in_flight": 0, "last_commit": time.monotonic(), "checkers": None}
+    pending: list[tuple[str, str, str, str]] = []
+    seen: dict[str, str] = {}  # id -> origin, to report duplicate ids instead of overwriting
+
+    def checkers() -> Any:
+        if state["checkers"] is None:
+            state["checkers"] = make_checkers(request)
+        return state["checkers"]
+
+    def save(rows: list[ReplyRow]) -> None:
+        store.save_results(rows, ruleset, run_id)
+        counts.checked += len(rows)
+        counts.errors += sum(1 for r in rows if r.error)
+        state["in_flight"] -= 1
+
+    def submit(batch: list[tuple[str, str, str, str]]) -> None:
+        while state["in_flight"] >= in_flight_limit:
+            save(checkers().get())
+        checkers().put(batch)
+        state["in_flight"] += 1
+
+    def maybe_commit(done_bytes: int, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - state["last_commit"] >= COMMIT_SECONDS:
+            store.update_run(run_id, **_run_columns(counts))
+            store.commit()
+            store.begin()
+            state["last_commit"] = now
+            on_progress(done_bytes, counts)
+
+    def flush_messages(messages: list[Message]) -> None:
+        store.upsert_messages(messages, counts.read)
+        counts.read += len(messages)
+        agents = [m for m in messages if m.direction == AGENT]
+        counts.customer += len(messages) - len(agents)
+        stored = {} if request.recheck else store.current_hashes([m.id for m in agents])
+        for m in agents:
+            th = m.text_hash
+            if stored.get(m.id) == (th, ruleset):
+                counts.unchanged += 1
+                continue
+            pending.append((m.id, m.text, m.format, th))
+            if len(pending) >= BATCH_SIZE:
+                submit(pending[:])
+                pending.clear()
+
+    store.begin()
+    done_bytes = 0
+    try:
+        for path in request.inputs:
+            # Problems are per input: a run replaces the problems of its inputs
+            # (resolved, so ./x.jsonl and x.jsonl are the same input).
+            input_key = str(path.resolve())
+            store.clear_problems(input_key)
+            buffer: list[Message] = []
+            problems: list[Problem] = []
+            base = done_bytes
+            for item, consumed in read_input(path, request.audit, settings.max_bytes):
+                done_bytes = base + consumed
+                if isinstance(item, Message):
+                    first = seen.get(item.id)
+                    if first is not None:
+                        item = Problem(*_split_origin(item.origin), f"duplicate id {item.id!r} (first at {first}); skipped")
+                    else:
+                        seen[item.id] = item.origin
+                        buffer.append(item)
+                if isinstance(item, Problem):
+                    problems.append(item)
+                    counts.problems += 1
+                    if len(outcome.problems) < keep_problems:
+                        outcome.problems.append(item)
+                if len(buffer) >= READ_CHUNK or len(problems) >= READ_CHUNK:
+                    flush_messages(buffer)
+                    store.add_problems(input_key, problems, run_id)
+                    buffer, problems = [], []
+                    maybe_commit(done_bytes)
+            flush_messages(buffer)
+            store.add_problems(input_key, problems, run_id)
+            done_bytes = base + max(input_size(path), done_bytes - base)
+            maybe_commit(done_bytes)
+        if pending:
+            submit(pending[:])
+            pending.clear()
+        while state["in_flight"] > 0:
+            save(checkers().get())
+            maybe_commit(done_bytes)
+        maybe_commit(done_bytes, force=True)
+        counts.tickets_checked = run_threads(store, request, maybe_commit=lambda: maybe_commit(done_bytes))
+        store.update_run(run_id, status="done", **_run_columns(counts))
+        store.commit()
+    except BaseException as exc:
+        # Ctrl-C or a failed worker: keep every result that came back.
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        try:
+            if store.db.in_transaction:
+                store.commit()
+            store.update_run(run_id, status=status, **_run_columns(counts))
+        except sqlite3.Error:
+            pass
+        raise
+    finally:
+        if state["checkers"] is not None:
+            state["checkers"].close()
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _run_columns(counts: RunCounts) -> dict[str, int]:
+    return {"read": counts.read, "checked": counts.checked, "unchanged": counts.unchanged,
+            "customer": counts.customer, "problems": counts.problems, "errors": counts.errors}
+
+
+def _split_origin(origin: str) -> tuple[str, int | None]:
+    file, _, line = origin.rpartition(":")
+    return (file, int(line)) if line.isdigit() else (origin, None)
+
+
+# -- thread pass ---------------------------------------------------------------------
+
+_ROW_KEYS = ("ticket", "id", "direction", "author", "created_at", "status", "text_hash", "text",
+             "kind", "score", "elements", "requests", "eta", "ruleset")
+
+
+def _grouped(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    ticket, group = None, []
+    for row in rows:
+        record = dict(zip(_ROW_KEYS, row))
+        if record["ticket"] != ticket and group:
+            yield ticket, group
+            group = []
+        ticket = record["ticket"]
+        group.append(record)
+    if group:
+        yield ticket, group
+
+
+def run_threads(store: Store, request: AuditRequest, maybe_commit: Callable[[], None] = lambda: None) -> int:
+    """Run the thread checks on every ticket whose messages, results, thread
+    rules or end-of-export moment changed since the last time. Returns how many
+    tickets were checked."""
+    audit = request.audit
+    calendar = audit.calendar()
+    as_of = request.as_of or from_utc_text(store.latest_message_time())
+    if as_of is None:
+        return 0
+    thread_settings = {"tz": audit.timezone, "days": audit.business_days, "holidays": [str(d) for d in audit.holidays],
+                       "closed": audit.closed_statuses, "ignore": audit.ignore, "options": audit.thread_options}
+    ruleset = thread_ruleset_hash(request.threads, thread_settings)
+    known = store.ticket_digests()
+    reader = sqlite3.connect(str(store.path))  # a second connection: read while the first writes
+    checked = 0
+    try:
+        for ticket, group in _grouped(ticket_rows(reader)):
+            digest = hashlib.blake2b(json.dumps(
+                [[r["id"], r["direction"], r["created_at"], r["status"], r["text_hash"], r["ruleset"]] for r in group]
+                + [to_utc_text(as_of)]).encode(), digest_size=12).hexdigest()
+            if known.get(ticket) == (digest, ruleset):
+                continue
+            messages = [thread_message(r, calendar) for r in group]
+            found = run_thread_rules(ticket, messages, request.threads, audit.thread_options, calendar, as_of,
+                                     audit.closed_statuses, audit.ignore)
+            store.save_thread_findings(ticket, digest, ruleset,
+                                       [(f.rule, f.severity, f.message, f.message_id, f.at) for f in found])
+            checked += 1
+            if checked % 200 == 0:
+                maybe_commit()
+    finally:
+        reader.close()
+    return checked

@@ -1,0 +1,360 @@
+"""Reading audit inputs into ``Message`` records, streamed one at a time.
+
+Inputs: JSONL/CSV/TSV ticket exports (one row per message, columns found through
+the field map), folders of .txt/.md/.html/.eml replies, and mbox files. A row or
+file that cannot be used becomes a ``Problem`` (file, line, why) in the same
+stream, so the caller counts and reports it; nothing is dropped silently.
+
+Each item comes with the number of bytes of its input consumed so far, which is
+what the progress bar measures (the number of rows is not known in advance).
+"""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import hashlib
+import json
+import mailbox
+import re
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from ..inputs import InputError, decode_bytes, detect_format
+from .config import AuditConfig
+from .timeutil import TimeError, parse_timestamp, to_utc_text, zone
+
+REPLY_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+                  ".html": "html", ".htm": "html", ".eml": "eml"}
+TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
+AGENT, CUSTOMER = "agent", "customer"
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    ticket: str | None
+    direction: str  # "agent" (scored) or "customer" (thread context only)
+    author: str | None
+    created_at: str | None  # UTC, "YYYY-MM-DDTHH:MM:SSZ"
+    status: str | None
+    text: str
+    format: str
+    origin: str  # where it came from: "file:line"
+
+    @property
+    def text_hash(self) -> str:
+        return text_hash(self.text, self.format)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.why}" if self.line else f"{self.file}: {self.why}"
+
+
+def text_hash(text: str, fmt: str) -> str:
+    return hashlib.blake2b(f"{fmt}\0{text}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def input_size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def read_input(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:
+    """Dispatch on what ``path`` is. Yields (item, bytes of this input consumed)."""
+    if path.is_dir():
+        yield from read_folder(path, config, max_bytes)
+        return
+    if not path.exists():
+        yield Problem(str(path), None, "no such file or folder"), 0
+        return
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        kind = TABLE_SUFFIXES[suffix]
+        yield from (read_jsonl(path, config, max_bytes) if kind == "jsonl" else read_csv(path, config, max_bytes, "\t" if kind == "tsv" else ","))
+        return
+    if suffix == ".mbox" or _starts_with_from_line(path):
+        yield from read_mbox(path, config, max_bytes)
+        return
+    if suffix in REPLY_SUFFIXES:
+        item = read_reply_file(path, path.parent, config, max_bytes, {})
+        yield item, input_size(path)
+        return
+    yield Problem(str(path), None, "unknown input type (give .jsonl, .csv, .tsv, .mbox, a folder, or .txt/.md/.html/.eml files)"), input_size(path)
+
+
+def _starts_with_from_line(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(5) == b"From "
+    except OSError:
+        return False
+
+
+# -- ticket exports ------------------------------------------------------------
+
+def _lookup(row: Mapping[str, Any], column: str) -> Any:
+    """A column, or a dotted path into nested JSON objects (author.name)."""
+    if column in row:
+        return row[column]
+    value: Any = row
+    for part in column.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, line: int, max_bytes: int) -> Message | Problem:
+    """One export row -> Message, or the Problem that makes it unusable."""
+    fmap = config.field_map
+
+    def get(name: str) -> Any:
+        return _lookup(row, fmap[name])
+
+    def optional_text(name: str) -> str | None:
+        value = get(name)
+        if value is None or value == "":
+            return None
+        return str(value)
+
+    text = get("text")
+    if text is None:
+        return Problem(file, line, f"no '{fmap['text']}' field (the reply text; map it with --map text=COLUMN)")
+    if not isinstance(text, str):
+        return Problem(file, line, f"field '{fmap['text']}' is {type(text).__name__}, not text")
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        return Problem(file, line, f"text is over the {max_bytes:,}-byte limit (raise max-bytes in the config)")
+    direction = AGENT
+    raw_direction = optional_text("direction")
+    if raw_direction is not None:
+        value = raw_direction.strip().lower()
+        if value in config.agent_values:
+            direction = AGENT
+        elif value in config.customer_values:
+            direction = CUSTOMER
+        else:
+            return Problem(file, line, f"field '{fmap['direction']}' is {raw_direction!r}: neither an agent value "
+                                       f"({', '.join(config.agent_values[:4])}...) nor a customer value (set audit.agent-values / customer-values)")
+    elif "direction" in config.mapped:
+        return Problem(file, line, f"no '{fmap['direction']}' field (who wrote the message)")
+    if direction == AGENT and not text.strip():
+        return Problem(file, line, "empty reply text")
+    created = None
+    raw_created = get("created_at")
+    if raw_created not in (None, ""):
+        try:
+            created = to_utc_text(parse_timestamp(raw_created, zone(config.timezone)))
+        except TimeError as exc:
+            return Problem(file, line, f"field '{fmap['created_at']}': {exc}")
+    elif "created_at" in config.mapped:
+        return Problem(file, line, f"no '{fmap['created_at']}' field (when the message was sent)")
+    ticket = optional_text("ticket")
+    author = optional_text("agent")
+    fmt = (optional_text("format") or config.input_format).lower()
+    if fmt == "auto":
+        fmt = detect_format("", text)
+    elif fmt not in ("text", "markdown", "html", "eml"):
+        return Problem(file, line, f"field '{fmap['format']}' is {fmt!r} (use text, markdown, html or eml)")
+    msg_id = optional_text("id")
+    if msg_id is None:
+        # No id column: derive one that survives re-exports (not the line number,
+        # which shifts when rows are added) wherever the row says enough.
+        msg_id = (f"{ticket}/{created}/{direction}/{author or ''}/{text_hash(text, fmt)[:8]}" if ticket and created
+                  else f"{Path(file).name}:{line}")
+    return Message(msg_id, ticket, direction, author, created, optional_text("status"), text, fmt, f"{file}:{line}")
+
+
+def _binary_lines(path: Path, consumed: list[int]) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        for raw in fh:
+            consumed[0] += len(raw)
+            yield raw
+
+
+def read_jsonl(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:
+    file = str(path)
+    consumed = [0]
+    try:
+        for line_no, raw in enumerate(_binary_lines(path, consumed), start=1):
+            if not raw.strip():
+                continue
+            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                row = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                yield Problem(file, line_no, f"not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})"), consumed[0]
+                continue
+            if not isinstance(row, dict):
+                yield Problem(file, line_no, f"a JSON {type(row).__name__}, not an object"), consumed[0]
+                continue
+            yield message_from_row(row, config, file, line_no, max_bytes), consumed[0]
+    except OSError as exc:
+        yield Problem(file, None, f"cannot be read ({exc.strerror or exc})"), consumed[0]
+
+
+def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = ",") -> Iterator[tuple[Message | Problem, int]]:
+    file = str(path)
+    consumed = [0]
+
+    def decoded() -> Iterator[str]:
+        for i, raw in enumerate(_binary_lines(path, consumed)):
+            if i == 0 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield raw.decode("cp1252", errors="replace")  # spreadsheet exports from Windows
+
+    try:
+        reader = csv.reader(decoded(), delimiter=delimiter)
+        header: list[str] | None = None
+        last_line = 0
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                yield Problem(file, last_line + 1, f"not valid CSV ({exc})"), consumed[0]
+                last_line = reader.line_num
+                continue
+            start_line, last_line = last_line + 1, reader.line_num
+            if header is None:
+                header = [h.strip() for h in fields]
+                missing = config.field_map["text"] not in header
+                if missing:
+                    yield Problem(file, start_line, f"the header has no '{config.field_map['text']}' column "
+                                                    f"(columns: {', '.join(header[:12])}; map the text with --map text=COLUMN)"), consumed[0]
+                    return
+                continue
+            if not any(f.strip() for f in fields):
+                continue
+            if len(fields) != len(header):
+                yield Problem(file, start_line, f"has {len(fields)} fields, the header has {len(header)}"), consumed[0]
+                continue
+            yield message_from_row(dict(zip(header, fields)), config, file, start_line, max_bytes), consumed[0]
+    except OSError as exc:
+        yield Problem(file, None, f"cannot be read ({exc.strerror or exc})"), consumed[0]
+
+
+# -- mail ----------------------------------------------------------------------
+
+_MSGID = re.compile(r"<[^<>\s]+>")
+
+
+def message_from_mail(raw: str, origin: str, config: AuditConfig, roots: dict[str, str], fallback_id: str) -> Message | Problem:
+    """A mail message -> Message. Thread = the root of References/In-Reply-To
+    (``roots`` remembers roots seen so far in this input)."""
+    msg = email.message_from_string(raw, policy=email.policy.compat32)
+    file, _, line = origin.rpartition(":")
+    line_no = int(line) if line.isdigit() else None
+    own = (_MSGID.findall(msg.get("Message-ID", "") or "") or [None])[0]
+    refs = _MSGID.findall(msg.get("References", "") or "") + _MSGID.findall(msg.get("In-Reply-To", "") or "")
+    root = None
+    for ref in refs:
+        root = roots.get(ref, ref)
+        break
+    root = root or own
+    if own:
+        roots[own] = root or own
+    sender = parseaddr(msg.get("From", "") or "")[1].lower()
+    direction = AGENT
+    if config.agent_domains:
+        domain = sender.rpartition("@")[2]
+        direction = AGENT if any(domain == d or domain.endswith("." + d) for d in config.agent_domains) else CUSTOMER
+    created = None
+    if msg.get("Date"):
+        try:
+            created = to_utc_text(parse_timestamp(str(msg.get("Date")), zone(config.timezone)))
+        except TimeError as exc:
+            return Problem(file or origin, line_no, f"Date header: {exc}")
+    if not msg.get_payload():
+        return Problem(file or origin, line_no, "the message has no body")
+    return Message(own or fallback_id, root or fallback_id, direction, sender or None, created, None, raw, "eml", origin)
+
+
+def read_mbox(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:
+    file = str(path)
+    # mailbox finds messages by "From " lines; the same scan gives each one's line.
+    starts: list[int] = []
+    try:
+        with path.open("rb") as fh:
+            for line_no, raw in enumerate(fh, start=1):
+                if raw.startswith(b"From "):
+                    starts.append(line_no)
+        box = mailbox.mbox(str(path), create=False)
+        keys = list(box.iterkeys())
+    except (OSError, mailbox.Error) as exc:
+        yield Problem(file, None, f"cannot be read as mbox ({exc})"), input_size(path)
+        return
+    total = input_size(path)
+    roots: dict[str, str] = {}
+    for index, key in enumerate(keys):
+        line_no = starts[index] if index < len(starts) else None
+        consumed = total * (index + 1) // max(1, len(keys))
+        try:
+            data = box.get_bytes(key)
+        except (OSError, KeyError, mailbox.Error) as exc:
+            yield Problem(file, line_no, f"message {index + 1} cannot be read ({exc})"), consumed
+            continue
+        if len(data) > max_bytes:
+            yield Problem(file, line_no, f"message {index + 1} is over the {max_bytes:,}-byte limit"), consumed
+            continue
+        try:
+            raw = decode_bytes(data, f"{file}:{line_no}")
+        except InputError as exc:
+            yield Problem(file, line_no, str(exc).split(": ", 1)[-1]), consumed
+            continue
+        yield message_from_mail(raw, f"{file}:{line_no}", config, roots, f"{path.name}#{index + 1}"), consumed
+    box.close()
+
+
+def read_reply_file(path: Path, base: Path, config: AuditConfig, max_bytes: int, roots: dict[str, str]) -> Message | Problem:
+    file = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return Problem(file, None, f"is {size:,} bytes, over the {max_bytes:,}-byte limit")
+        text = decode_bytes(path.read_bytes(), file)
+    except InputError as exc:
+        return Problem(file, None, str(exc).split(": ", 1)[-1])
+    except OSError as exc:
+        return Problem(file, None, f"cannot be read ({exc.strerror or exc})")
+    rel = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
+    fmt = REPLY_SUFFIXES.get(path.suffix.lower(), "text")
+    if fmt == "eml":
+        return message_from_mail(text, f"{file}:1", config, roots, rel)
+    if not text.strip():
+        return Problem(file, None, "empty reply")
+    # A folder per ticket (tickets/1234/reply-1.txt) makes the folder the ticket.
+    parent = Path(rel).parent.as_posix()
+    return Message(rel, None if parent == "." else parent, AGENT, None, None, None, text, fmt, f"{file}:1")
+
+
+def read_folder(folder: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:
+    consumed = 0
+    roots: dict[str, str] = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue  # .git, .DS_Store: not part of the export
+        consumed += input_size(path)
+        if path.suffix.lower() not in REPLY_SUFFIXES:
+            yield Problem(str(path), None, "skipped: not a reply file (.txt, .md, .html or .eml)"), consumed
+            continue
+        yield read_reply_file(path, folder, config, max_bytes, roots), consumed
+

@@ -1,0 +1,337 @@
+"""Reports from the audit database, without checking anything again.
+
+``gather`` turns the database into one plain dict (the JSON report's body);
+the renderers (terminal, JSON, CSV, HTML) only format it, so every report shows
+the same numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import sqlite3
+import statistics
+from collections import Counter, defaultdict
+from datetime import timezone
+from pathlib import Path
+from typing import Any, Iterator, Mapping, TextIO
+
+from .charts import bar_list_chart, column_chart, line_chart
+from .store import now_text
+from .timeutil import from_utc_text
+
+WORST_REPLIES = 25
+TOP_AGENTS_IN_TRENDS = 5
+MAX_TICKETS_IN_HTML = 300
+MAX_PROBLEMS_LISTED = 200
+EXCERPT_CHARS = 600
+
+
+def gather(db: sqlite3.Connection, *, rules: Mapping[str, str] | None = None, thread_rules: Mapping[str, str] | None = None,
+           unwanted: tuple[str, ...] = (), neutral: tuple[str, ...] = (), zone: Any = timezone.utc) -> dict[str, Any]:
+    """Everything a report shows. ``rules``/``thread_rules`` map rule ids to
+    their summaries (the vocabulary); ``unwanted``/``neutral`` say how elements
+    count towards compliance; ``zone`` is the team's time zone for weeks."""
+    one = lambda sql, *a: db.execute(sql, a).fetchone()[0]  # noqa: E731 - a local shorthand
+    replies = one("SELECT COUNT(*) FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL")
+    scores = [s for (s,) in db.execute("SELECT r.score FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL")]
+    summary = {
+        "replies": replies,
+        "errors": one("SELECT COUNT(*) FROM results WHERE error IS NOT NULL"),
+        "customer_messages": one("SELECT COUNT(*) FROM messages WHERE direction = 'customer'"),
+        "tickets": one("SELECT COUNT(DISTINCT ticket) FROM messages WHERE ticket IS NOT NULL"),
+        "mean_score": round(statistics.fmean(scores), 1) if scores else None,
+        "median_score": statistics.median(scores) if scores else None,
+        "findings": one("SELECT COUNT(*) FROM findings"),
+        "replies_without_findings": one("SELECT COUNT(*) FROM results WHERE error IS NULL AND n_findings = 0"),
+        "tickets_with_thread_findings": one("SELECT COUNT(DISTINCT ticket) FROM thread_findings"),
+        "thread_findings": one("SELECT COUNT(*) FROM thread_findings"),
+        "skipped": one("SELECT COUNT(*) FROM problems"),
+    }
+    histogram = [0] * 10
+    for s in scores:
+        histogram[min(int(s) // 10, 9)] += 1
+    elements = []
+    for key, present, absent in db.execute(
+            "SELECT j.key, SUM(j.value IS 1), SUM(j.value IS 0) FROM results r, json_each(r.elements) j"
+            " WHERE r.error IS NULL GROUP BY j.key"):
+        applicable = (present or 0) + (absent or 0)
+        wanted = None if key in neutral else key not in unwanted
+        ok = present if wanted else absent
+        elements.append({"element": key, "present": present or 0, "applicable": applicable,
+                         "share_present": round(100 * (present or 0) / applicable, 1) if applicable else None,
+                         "wanted": wanted,
+                         "compliance": round(100 * (ok or 0) / applicable, 1) if applicable and wanted is not None else None})
+    order = list(json.loads(db.execute("SELECT elements FROM results WHERE error IS NULL LIMIT 1").fetchone()[0]).keys()) if replies else []
+    elements.sort(key=lambda e: order.index(e["element"]) if e["element"] in order else 99)
+    rule_rows = [{"rule": r, "severity": sev, "findings": n, "replies": nr, "summary": (rules or {}).get(r, "")}
+                 for r, sev, n, nr in db.execute(
+                     "SELECT rule, MAX(severity), COUNT(*), COUNT(DISTINCT reply_id) FROM findings GROUP BY rule ORDER BY COUNT(*) DESC")]
+    thread_rule_rows = [{"rule": r, "findings": n, "tickets": nt, "summary": (thread_rules or {}).get(r, "")}
+                        for r, n, nt in db.execute("SELECT rule, COUNT(*), COUNT(DISTINCT ticket) FROM thread_findings"
+                                                   " GROUP BY rule ORDER BY COUNT(*) DESC")]
+    agents = _agents(db)
+    weeks, agent_weeks = _weeks(db, zone, [a["agent"] for a in agents[:TOP_AGENTS_IN_TRENDS]])
+    last_run = db.execute("SELECT id, started_at, finished_at, status, read, checked, unchanged, customer, problems, errors"
+                          " FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    return {
+        "generated_at": now_text(),
+        "summary": summary,
+        "last_run": dict(zip(("id", "started_at", "finished_at", "status", "read", "checked", "unchanged", "customer",
+                              "problems", "errors"), last_run)) if last_run else None,
+        "score_histogram": [{"from": i * 10, "to": i * 10 + 9 if i < 9 else 100, "replies": n} for i, n in enumerate(histogram)],
+        "elements": elements,
+        "rules": rule_rows,
+        "thread_rules": thread_rule_rows,
+        "agents": agents,
+        "weeks": weeks,
+        "agent_weeks": agent_weeks,
+        "worst": _worst(db),
+        "threads": _threads(db),
+        "problems": [{"file": f, "line": ln, "why": w} for f, ln, w in
+                     db.execute("SELECT file, line, why FROM problems ORDER BY rowid LIMIT ?", (MAX_PROBLEMS_LISTED,))],
+        "vocabulary": {"reply_rules": dict(rules or {}), "thread_rules": dict(thread_rules or {})},
+    }
+
+
+def _agents(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    rows = db.execute("SELECT COALESCE(m.author, '(unknown)'), COUNT(*), AVG(r.score), SUM(r.n_findings)"
+                      " FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL"
+                      " GROUP BY 1 ORDER BY COUNT(*) DESC").fetchall()
+    top: dict[str, Counter] = defaultdict(Counter)
+    for author, rule, n in db.execute("SELECT COALESCE(m.author, '(unknown)'), f.rule, COUNT(*) FROM findings f"
+                                      " JOIN messages m ON m.id = f.reply_id GROUP BY 1, 2"):
+        top[author][rule] = n
+    threads = dict(db.execute("SELECT COALESCE(m.author, '(unknown)'), COUNT(*) FROM thread_findings t"
+                              " JOIN messages m ON m.id = t.message_id WHERE m.direction = 'agent' GROUP BY 1").fetchall())
+    return [{"agent": a, "replies": n, "mean_score": round(avg, 1), "findings": f or 0,
+             "findings_per_reply": round((f or 0) / n, 2),
+             "top_rule": top[a].most_common(1)[0][0] if top[a] else None, "thread_findings": threads.get(a, 0)}
+            for a, n, avg, f in rows]
+
+
+def _weeks(db: sqlite3.Connection, zone: Any, agents: list[str]) -> tuple[list[dict[str, Any]], dict[str, list]]:
+    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+    per_agent: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0, 0.0]))
+    wanted = set(agents)
+    for created, author, score in db.execute(
+            "SELECT m.created_at, COALESCE(m.author, '(unknown)'), r.score FROM results r JOIN messages m ON m.id = r.id"
+            " WHERE r.error IS NULL AND m.created_at IS NOT NULL"):
+        year, week, _ = from_utc_text(created).astimezone(zone).isocalendar()
+        label = f"{year}-W{week:02d}"
+        totals[label][0] += 1
+        totals[label][1] += score
+        if author in wanted:
+            per_agent[author][label][0] += 1
+            per_agent[author][label][1] += score
+    labels = sorted(totals)
+    weeks = [{"week": w, "replies": int(totals[w][0]), "mean_score": round(totals[w][1] / totals[w][0], 1)} for w in labels]
+    agent_weeks = {a: [{"week": w, "replies": int(per_agent[a][w][0]),
+                        "mean_score": round(per_agent[a][w][1] / per_agent[a][w][0], 1) if per_agent[a][w][0] else None}
+                       for w in labels] for a in agents}
+    return weeks, agent_weeks
+
+
+def _worst(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    out = []
+    for rid, ticket, author, created, kind, score, text, origin in db.execute(
+            "SELECT r.id, m.ticket, m.author, m.created_at, r.kind, r.score, m.text, m.origin FROM results r"
+            " JOIN messages m ON m.id = r.id WHERE r.error IS NULL ORDER BY r.score ASC, r.n_findings DESC, r.id LIMIT ?",
+            (WORST_REPLIES,)):
+        findings = [{"rule": r, "severity": s, "message": msg, "line": ln, "column": col, "suggestion": sug}
+                    for r, s, msg, ln, col, sug in db.execute(
+                        "SELECT rule, severity, message, line, col, suggestion FROM findings WHERE reply_id = ? ORDER BY pos", (rid,))]
+        out.append({"id": rid, "ticket": ticket, "agent": author, "created_at": created, "kind": kind, "score": score,
+                    "origin": origin, "excerpt": text[:EXCERPT_CHARS] + ("..." if len(text) > EXCERPT_CHARS else ""),
+                    "findings": findings})
+    return out
+
+
+def _threads(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    tickets: dict[str, list[dict[str, Any]]] = {}
+    for ticket, rule, sev, msg, mid, at in db.execute(
+            "SELECT ticket, rule, severity, message, message_id, at FROM thread_findings ORDER BY ticket, pos"):
+        tickets.setdefault(ticket, []).append({"rule": rule, "severity": sev, "message": msg, "message_id": mid, "at": at})
+    ranked = sorted(tickets.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return [{"ticket": t, "findings": f} for t, f in ranked]
+
+
+# -- JSON -------------------------------------------------------------------------------
+
+def iter_reply_objects(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    """Every reply as the JSON contract object (source, kind, score, elements,
+    findings) plus where it belongs (id, ticket, agent, created_at)."""
+    cur = db.execute("SELECT r.id, m.ticket, m.author, m.created_at, m.origin, r.kind, r.score, r.elements, r.error"
+                     " FROM results r JOIN messages m ON m.id = r.id ORDER BY m.seq")
+    finding_cur = db.cursor()
+    for rid, ticket, author, created, origin, kind, score, elements, error in cur:
+        base = {"id": rid, "ticket": ticket, "agent": author, "created_at": created, "source": origin}
+        if error is not None:
+            yield {**base, "error": error}
+            continue
+        findings = [{"rule": r, "severity": s, "message": msg, "line": ln, "column": col, "end_line": el,
+                     "end_column": ec, "suggestion": sug}
+                    for r, s, msg, ln, col, el, ec, sug in finding_cur.execute(
+                        "SELECT rule, severity, message, line, col, end_line, end_col, suggestion FROM findings"
+                        " WHERE reply_id = ? ORDER BY pos", (rid,))]
+        yield {**base, "kind": kind, "score": score, "elements": json.loads(elements), "findings": findings}
+
+
+def write_json(data: Mapping[str, Any], db: sqlite3.Connection, out: TextIO) -> None:
+    """The report object, with every reply streamed into ``replies`` (memory
+    stays flat for large audits)."""
+    head = json.dumps(dict(data), indent=1, ensure_ascii=False)
+    out.write(head[:-2].rstrip() + ',\n "replies": [')
+    for i, obj in enumerate(iter_reply_objects(db)):
+        out.write(("," if i else "") + "\n  " + json.dumps(obj, ensure_ascii=False))
+    out.write("\n ]\n}\n")
+
+
+# -- CSV -------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("level", "ticket", "id", "agent", "created_at", "kind", "score", "rule", "severity", "message",
+               "suggestion", "line", "column")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise a cell a spreadsheet would run as a formula (CSV injection):
+    text starting with = + - @ tab or CR gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(db: sqlite3.Connection, out: TextIO) -> None:
+    """One row per finding (reply and thread level); a reply without findings
+    still gets a row, so the CSV lists every reply."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    cur = db.execute(
+        "SELECT m.ticket, r.id, m.author, m.created_at, r.kind, r.score, f.rule, f.severity, f.message, f.suggestion,"
+        " f.line, f.col, r.error FROM results r JOIN messages m ON m.id = r.id"
+        " LEFT JOIN findings f ON f.reply_id = r.id ORDER BY m.seq, f.pos")
+    for ticket, rid, author, created, kind, score, rule, sev, msg, sug, line, col, error in cur:
+        if error is not None:
+            rule, sev, msg = "error", "error", error
+        writer.writerow([safe_cell(v) for v in ("reply", ticket, rid, author, created, kind, score, rule, sev, msg, sug, line, col)])
+    for ticket, rule, sev, msg, mid, at in db.execute(
+            "SELECT t.ticket, t.rule, t.severity, t.message, t.message_id, t.at FROM thread_findings t ORDER BY t.ticket, t.pos"):
+        writer.writerow([safe_cell(v) for v in ("thread", ticket, mid, None, at, None, None, rule, sev, msg, None, None, None)])
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+
+# The only script in the report: it checks that every chart was laid out and
+# drew something, and records the count on <html data-charts-rendered>. The
+# browser test reads it. A CSP with this script's hash forbids any other script,
+# so even text that slipped through escaping could not run.
+RENDER_CHECK_SCRIPT = """
+(function () {
+  var ok = 0, charts = document.querySelectorAll('svg.chart');
+  charts.forEach(function (svg) {
+    var box = svg.getBoundingClientRect(), drawn = 0;
+    svg.querySelectorAll('rect.bar, rect.bar-ok, rect.bar-bad, rect.bar-neutral, polyline, circle').forEach(function (el) {
+      var b = el.getBBox(); if (b.width > 0 || b.height > 0) { drawn++; }
+    });
+    if (box.width > 0 && box.height > 0 && drawn > 0) { ok++; }
+  });
+  document.documentElement.setAttribute('data-charts-rendered', ok + '/' + charts.length);
+})();
+"""
+
+
+def charts(data: Mapping[str, Any]) -> dict[str, Any]:
+    hist = [(f"{b['from']}-{b['to']}", b["replies"]) for b in data["score_histogram"]]
+    rules = [(r["rule"], r["findings"]) for r in data["rules"][:15]] + [
+        (f"{r['rule']} (thread)", r["findings"]) for r in data["thread_rules"]]
+    elements = [e for e in data["elements"] if e["applicable"]]
+    compliance = [(e["element"], e["compliance"] if e["wanted"] is not None else e["share_present"]) for e in elements]
+    css = ["bar-neutral" if e["wanted"] is None else "bar-ok" if (e["compliance"] or 0) >= 80 else "bar-bad" for e in elements]
+    weeks = [w["week"] for w in data["weeks"]]
+    team = ("All replies", [w["mean_score"] for w in data["weeks"]])
+    per_agent = [(a, [p["mean_score"] for p in points]) for a, points in data["agent_weeks"].items()]
+    return {
+        "scores": column_chart("Score distribution", hist, description="Replies per score band (0-100)."),
+        "rules": bar_list_chart("Rule frequency", rules, description="Findings per rule; thread rules count per ticket finding."),
+        "elements": bar_list_chart("Compliance per protocol element", compliance, maximum=100, value_format="{:.0f}%", css=css,
+                                   description="Share of replies that meet the protocol on each element "
+                                               "(grey: neutral elements, shown as the share of replies that have them)."),
+        "weeks": line_chart("Mean score per week", weeks, [team], description="Mean reply score per ISO week."),
+        "agents": line_chart("Mean score per week, by agent", weeks, per_agent,
+                             description=f"The {TOP_AGENTS_IN_TRENDS} agents with the most replies."),
+    }
+
+
+def render_html(data: Mapping[str, Any], title: str = "replylint audit") -> str:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from markupsafe import Markup
+
+    env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+                      autoescape=select_autoescape(["html", "j2"], default=True), trim_blocks=True, lstrip_blocks=True)
+    digest = base64.b64encode(hashlib.sha256(RENDER_CHECK_SCRIPT.encode()).digest()).decode()
+    csp = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
+    return env.get_template("report.html.j2").render(
+        title=title, data=data, charts=charts(data), csp=csp, script=Markup(RENDER_CHECK_SCRIPT),
+        max_tickets=MAX_TICKETS_IN_HTML)
+
+
+# -- terminal ----------------------------------------------------------------------------------------
+
+def render_terminal(data: Mapping[str, Any], console: Any, top: int = 10) -> None:
+    from rich.table import Table
+
+    s = data["summary"]
+    table = Table(title="Audit summary", show_header=False, title_justify="left")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for label, value in (("Replies checked", s["replies"]), ("Mean score", s["mean_score"]), ("Median score", s["median_score"]),
+                         ("Replies without findings", s["replies_without_findings"]), ("Findings", s["findings"]),
+                         ("Customer messages (context)", s["customer_messages"]), ("Tickets", s["tickets"]),
+                         ("Tickets with thread findings", s["tickets_with_thread_findings"]),
+                         ("Replies the engine could not check", s["errors"]), ("Rows/files skipped (see below)", s["skipped"])):
+        table.add_row(label, "-" if value is None else str(value))
+    console.print(table)
+    if data["elements"]:
+        t = Table(title="Compliance per protocol element", title_justify="left")
+        t.add_column("element")
+        t.add_column("present", justify="right")
+        t.add_column("compliance", justify="right")
+        for e in data["elements"]:
+            comp = "neutral" if e["wanted"] is None else f"{e['compliance']:.0f}%" if e["compliance"] is not None else "-"
+            t.add_row(e["element"], f"{e['share_present'] or 0:.0f}% of {e['applicable']}", comp)
+        console.print(t)
+    if data["rules"] or data["thread_rules"]:
+        t = Table(title="Top rules", title_justify="left")
+        t.add_column("rule")
+        t.add_column("level")
+        t.add_column("findings", justify="right")
+        t.add_column("in", justify="right")
+        for r in data["rules"][:top]:
+            t.add_row(r["rule"], r["severity"], str(r["findings"]), f"{r['replies']} replies")
+        for r in data["thread_rules"]:
+            t.add_row(r["rule"], "thread", str(r["findings"]), f"{r['tickets']} tickets")
+        console.print(t)
+    if data["agents"]:
+        t = Table(title="Per agent", title_justify="left")
+        for col, just in (("agent", "left"), ("replies", "right"), ("mean score", "right"), ("findings/reply", "right"),
+                          ("top rule", "left"), ("thread findings", "right")):
+            t.add_column(col, justify=just)
+        for a in data["agents"][:top * 2]:
+            t.add_row(a["agent"], str(a["replies"]), f"{a['mean_score']:.1f}", f"{a['findings_per_reply']:.2f}",
+                      a["top_rule"] or "-", str(a["thread_findings"]))
+        console.print(t)
+    if data["threads"]:
+        t = Table(title=f"Tickets with thread findings ({len(data['threads'])}; first {top})", title_justify="left")
+        t.add_column("ticket")
+        t.add_column("rules")
+        for th in data["threads"][:top]:
+            t.add_row(th["ticket"], ", ".join(dict.fromkeys(f["rule"] for f in th["findings"])))
+        console.print(t)
+    if data["problems"]:
+        console.print(f"[bold]Skipped {s['skipped']} rows/files[/bold] (first {min(top, len(data['problems']))}):", highlight=False)
+        for p in data["problems"][:top]:
+            where = f"{p['file']}:{p['line']}" if p["line"] else p["file"]
+            console.print(f"  {where}: {p['why']}", markup=False, highlight=False)

@@ -1,0 +1,209 @@
+"""The audit database (SQLite): one row per message, one result row per reply,
+keyed by the reply's id and the hashes of its text and of the rule set.
+
+Why these choices:
+- WAL journal + ``synchronous=NORMAL``: a killed run (Ctrl-C, kill -9, power
+  loss) leaves the database consistent; at worst the last batch is rolled back
+  and checked again on resume. Results are committed in small transactions, so
+  a resumed run skips everything that reached the disk.
+- Upserts keyed by id: a reply checked twice (resume, re-export) replaces its
+  row; nothing is counted twice.
+- Findings in their own table so reports aggregate them in SQL; elements as a
+  JSON object (their keys come from the check folders, not from this schema).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from .readers import Message, Problem
+
+SCHEMA_VERSION = "1"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY, ticket TEXT, direction TEXT NOT NULL, author TEXT, created_at TEXT,
+    status TEXT, format TEXT, text_hash TEXT NOT NULL, text TEXT NOT NULL, origin TEXT, seq INTEGER);
+CREATE INDEX IF NOT EXISTS messages_ticket ON messages (ticket, created_at, seq);
+CREATE TABLE IF NOT EXISTS results (
+    id TEXT PRIMARY KEY, text_hash TEXT NOT NULL, ruleset TEXT NOT NULL, kind TEXT, score INTEGER,
+    elements TEXT, requests TEXT, eta TEXT, error TEXT, n_findings INTEGER, checked_at TEXT, run_id INTEGER);
+CREATE TABLE IF NOT EXISTS findings (
+    reply_id TEXT NOT NULL, pos INTEGER NOT NULL, rule TEXT NOT NULL, severity TEXT, message TEXT,
+    line INTEGER, col INTEGER, end_line INTEGER, end_col INTEGER, suggestion TEXT,
+    PRIMARY KEY (reply_id, pos)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS findings_rule ON findings (rule);
+CREATE TABLE IF NOT EXISTS tickets (ticket TEXT PRIMARY KEY, digest TEXT, thread_ruleset TEXT);
+CREATE TABLE IF NOT EXISTS thread_findings (
+    ticket TEXT NOT NULL, pos INTEGER NOT NULL, rule TEXT NOT NULL, severity TEXT, message TEXT,
+    message_id TEXT, at TEXT, PRIMARY KEY (ticket, pos)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS problems (input TEXT, file TEXT, line INTEGER, why TEXT, run_id INTEGER);
+CREATE INDEX IF NOT EXISTS problems_input ON problems (input);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY, started_at TEXT, finished_at TEXT, status TEXT, inputs TEXT, engine TEXT,
+    read INTEGER DEFAULT 0, checked INTEGER DEFAULT 0, unchanged INTEGER DEFAULT 0,
+    customer INTEGER DEFAULT 0, problems INTEGER DEFAULT 0, errors INTEGER DEFAULT 0, ruleset TEXT);
+"""
+
+
+class StoreError(Exception):
+    """The database cannot be opened or is not an audit database."""
+
+
+@dataclass(frozen=True)
+class ReplyRow:
+    """A checked reply as the workers send it back (JSON already encoded)."""
+
+    id: str
+    text_hash: str
+    kind: str | None
+    score: int | None
+    elements: str  # JSON object
+    requests: str  # JSON list of request sentences
+    eta: str  # JSON list of the ETA's time phrases
+    error: str | None
+    findings: tuple[tuple[Any, ...], ...]  # (rule, severity, message, line, col, end_line, end_col, suggestion)
+
+
+def now_text() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """One open audit database. Not shared between processes: only the main
+    process of an audit writes; workers return rows to it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            version = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if version is None:
+                self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            elif version[0] != SCHEMA_VERSION:
+                raise StoreError(f"{path}: written by another replylint version (schema {version[0]}); use a new --db")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not an audit database ({exc})") from None
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot be created ({exc.strerror or exc})") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- transactions ---------------------------------------------------------
+    def begin(self) -> None:
+        self.db.execute("BEGIN")
+
+    def commit(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+
+    # -- runs -------------------------------------------------------------------
+    def start_run(self, inputs: Sequence[str], engine: str, ruleset: str) -> int:
+        cur = self.db.execute("INSERT INTO runs (started_at, status, inputs, engine, ruleset) VALUES (?, 'running', ?, ?, ?)",
+                              (now_text(), json.dumps(list(inputs)), engine, ruleset))
+        return int(cur.lastrowid)
+
+    def update_run(self, run_id: int, status: str | None = None, **counts: int) -> None:
+        sets = [f"{k} = ?" for k in counts] + (["status = ?", "finished_at = ?"] if status else [])
+        values = list(counts.values()) + ([status, now_text()] if status else [])
+        self.db.execute(f"UPDATE runs SET {', '.join(sets)} WHERE id = ?", (*values, run_id))
+
+    def last_runs(self, limit: int = 10) -> list[sqlite3.Row]:
+        self.db.row_factory = sqlite3.Row
+        try:
+            return self.db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        finally:
+            self.db.row_factory = None
+
+    # -- messages and results ----------------------------------------------------
+    def upsert_messages(self, messages: Sequence[Message], first_seq: int) -> None:
+        self.db.executemany(
+            "INSERT INTO messages (id, ticket, direction, author, created_at, status, format, text_hash, text, origin, seq)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET ticket=excluded.ticket,"
+            " direction=excluded.direction, author=excluded.author, created_at=excluded.created_at,"
+            " status=excluded.status, format=excluded.format, text_hash=excluded.text_hash, text=excluded.text,"
+            " origin=excluded.origin, seq=excluded.seq"
+            # an unchanged message (a re-audit) is not rewritten
+            " WHERE (messages.text_hash, messages.ticket, messages.direction, messages.author, messages.created_at,"
+            " messages.status, messages.origin) IS NOT (excluded.text_hash, excluded.ticket, excluded.direction,"
+            " excluded.author, excluded.created_at, excluded.status, excluded.origin)",
+            [(m.id, m.ticket, m.direction, m.author, m.created_at, m.status, m.format, h, m.text, m.origin, first_seq + i)
+             for i, (m, h) in enumerate((m, m.text_hash) for m in messages)])
+
+    def current_hashes(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """id -> (text hash, rule set hash) of the stored results among ``ids``."""
+        out: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for rid, th, rs in self.db.execute(f"SELECT id, text_hash, ruleset FROM results WHERE id IN ({marks})", chunk):
+                out[rid] = (th, rs)
+        return out
+
+    def save_results(self, rows: Iterable[ReplyRow], ruleset: str, run_id: int) -> int:
+        stamp = now_text()
+        n = 0
+        for r in rows:
+            n += 1
+            self.db.execute("DELETE FROM findings WHERE reply_id = ?", (r.id,))
+            self.db.execute(
+                "INSERT INTO results (id, text_hash, ruleset, kind, score, elements, requests, eta, error, n_findings, checked_at, run_id)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET text_hash=excluded.text_hash,"
+                " ruleset=excluded.ruleset, kind=excluded.kind, score=excluded.score, elements=excluded.elements,"
+                " requests=excluded.requests, eta=excluded.eta, error=excluded.error, n_findings=excluded.n_findings,"
+                " checked_at=excluded.checked_at, run_id=excluded.run_id",
+                (r.id, r.text_hash, ruleset, r.kind, r.score, r.elements, r.requests, r.eta, r.error, len(r.findings), stamp, run_id))
+            if r.findings:
+                self.db.executemany("INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?)",
+                                    [(r.id, i, *f) for i, f in enumerate(r.findings)])
+        return n
+
+    # -- problems -------------------------------------------------------------------
+    def clear_problems(self, input_name: str) -> None:
+        self.db.execute("DELETE FROM problems WHERE input = ?", (input_name,))
+
+    def add_problems(self, input_name: str, problems: Sequence[Problem], run_id: int) -> None:
+        self.db.executemany("INSERT INTO problems VALUES (?,?,?,?,?)",
+                            [(input_name, p.file, p.line, p.why, run_id) for p in problems])
+
+    # -- threads --------------------------------------------------------------------
+    def ticket_rows(self) -> Iterator[tuple[Any, ...]]:
+        return ticket_rows(self.db)
+
+    def ticket_digests(self) -> dict[str, tuple[str, str]]:
+        return {t: (d, r) for t, d, r in self.db.execute("SELECT ticket, digest, thread_ruleset FROM tickets")}
+
+    def save_thread_findings(self, ticket: str, digest: str, ruleset: str, findings: Sequence[tuple[Any, ...]]) -> None:
+        self.db.execute("DELETE FROM thread_findings WHERE ticket = ?", (ticket,))
+        self.db.executemany("INSERT INTO thread_findings VALUES (?,?,?,?,?,?,?)",
+                            [(ticket, i, *f) for i, f in enumerate(findings)])
+        self.db.execute("INSERT INTO tickets VALUES (?,?,?) ON CONFLICT(ticket) DO UPDATE SET digest=excluded.digest,"
+                        " thread_ruleset=excluded.thread_ruleset", (ticket, digest, ruleset))
+
+    def latest_message_time(self) -> str | None:
+        row = self.db.execute("SELECT MAX(created_at) FROM messages").fetchone()
+        return row[0] if row else None
+
+    def count(self, sql: str, *args: Any) -> int:
+        return int(self.db.execute(sql, args).fetchone()[0] or 0)
+
+
+def ticket_rows(db: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
+    """Every message of every ticket with its reply result, ticket by ticket, in
+    time order (ties in input order). Takes a connection so the thread pass can
+    read through a second one while the first writes."""
+    return db.execute(
+        "SELECT m.ticket, m.id, m.direction, m.author, m.created_at, m.status, m.text_hash, m.text,"
+        " r.kind, r.score, r.elements, r.requests, r.eta, r.ruleset"
+        " FROM messages m LEFT JOIN results r ON r.id = m.id"
+        " WHERE m.ticket IS NOT NULL ORDER BY m.ticket, m.created_at, m.seq")

@@ -1,0 +1,238 @@
+"""Time: parsing export timestamps, a business-day calendar, and turning the
+time phrases of an ETA ("by Friday", "within two business days") into a deadline.
+
+Everything here is pure: no clock is read; the moment a reply was sent is always
+passed in, so results do not depend on when the audit runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_ABBREV = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5, "sun": 6}
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+class TimeError(ValueError):
+    """A timestamp or time zone that cannot be read; the message says which."""
+
+
+def zone(name: str) -> tzinfo:
+    if name.upper() == "UTC":
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TimeError(f"unknown time zone {name!r} (use an IANA name such as 'Europe/Berlin' or 'UTC')") from None
+
+
+def parse_timestamp(value: object, default_zone: tzinfo) -> datetime:
+    """An export timestamp as an aware datetime. Accepts ISO 8601 (with or
+    without offset; a trailing Z), RFC 2822 mail dates and Unix epoch seconds or
+    milliseconds. Naive times are read in ``default_zone`` (the team's zone)."""
+    if isinstance(value, bool) or value is None:
+        raise TimeError(f"not a timestamp: {value!r}")
+    if isinstance(value, (int, float)):
+        return _from_epoch(float(value))
+    text = str(value).strip()
+    if not text:
+        raise TimeError("empty timestamp")
+    if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
+        return _from_epoch(float(text))
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            raise TimeError(f"cannot read the timestamp {text!r} (use ISO 8601, e.g. 2024-06-11T14:05:00+05:30)") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=default_zone)
+    return parsed
+
+
+def _from_epoch(seconds: float) -> datetime:
+    if seconds > 1e11:  # milliseconds
+        seconds /= 1000.0
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def to_utc_text(moment: datetime) -> str:
+    """The form stored in the database: sortable as text."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_utc_text(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Which days are working days, in which time zone."""
+
+    zone: tzinfo
+    workdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # Monday = 0
+    holidays: frozenset[date] = frozenset()
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() in self.workdays and day not in self.holidays
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def add_business_days(self, start: datetime, days: int) -> datetime:
+        """``days`` business days after ``start``: a message on a weekend starts
+        the clock at the beginning of the next business day."""
+        local = self.local(start)
+        if not self.is_business_day(local.date()):
+            local = datetime.combine(self._next_business_day(local.date()), time(0), tzinfo=self.zone)
+        day = local.date()
+        for _ in range(days):
+            day = self._next_business_day(day)
+        return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=self.zone)
+
+    def business_days_between(self, start: datetime, end: datetime) -> float:
+        """Business time from ``start`` to ``end``, in days (weekends and holidays
+        do not count)."""
+        if end <= start:
+            return 0.0
+        a, b = self.local(start), self.local(end)
+        total = 0.0
+        day = a.date()
+        while day <= b.date():
+            if self.is_business_day(day):
+                lo = max(a, datetime.combine(day, time(0), tzinfo=self.zone))
+                hi = min(b, datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone))
+                if hi > lo:
+                    total += (hi - lo).total_seconds() / 86400.0
+            day += timedelta(days=1)
+        return total
+
+    def _next_business_day(self, day: date) -> date:
+        day += timedelta(days=1)
+        for _ in range(400):
+            if self.is_business_day(day):
+                return day
+            day += timedelta(days=1)
+        raise TimeError("the business calendar has no working day in a year (check audit.business-days)")
+
+
+# -- ETA phrases -> deadlines ---------------------------------------------------
+
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "twelve": 12, "a few": 3, "few": 3, "a couple": 2, "a couple of": 2, "couple of": 2,
+}
+_DURATION = re.compile(
+    r"(?P<num>\d+(?:\.\d+)?|a\s+couple(?:\s+of)?|couple\s+of|a\s+few|few|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+    r"\s*(?:(?:-|to|or)\s*(?P<upper>\d+|two|three|four|five))?\s*(?:more\s+)?"
+    r"(?P<business>business\s+|working\s+)?(?:calendar\s+)?"
+    r"(?P<unit>minutes?|mins?|hours?|hrs?|h|days?|weeks?|wks?|months?)\b", re.I)
+_DAY_OR_TWO = re.compile(r"\ba\s+(?P<unit>day|week)\s+or\s+(?:two|so)\b", re.I)
+_ISO_DATE = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
+_MONTH_DAY = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I)
+_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
+_QUARTER = re.compile(r"\bq([1-4])\b", re.I)
+
+
+def eta_deadline(phrases: list[str] | tuple[str, ...], sent: datetime, calendar: BusinessCalendar) -> datetime | None:
+    """The latest moment an ETA given at ``sent`` allows, or None when none of
+    its time phrases can be pinned to a moment. Generous on purpose: "by
+    Friday" means the end of Friday, so ``eta-missed`` does not fire early."""
+    deadlines = [d for d in (_phrase_deadline(p, calendar.local(sent), calendar) for p in phrases) if d is not None]
+    return max(deadlines) if deadlines else None
+
+
+def _end_of(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=zone)
+
+
+def _phrase_deadline(phrase: str, sent: datetime, cal: BusinessCalendar) -> datetime | None:
+    p = " ".join(phrase.lower().split())
+    today = sent.date()
+    zone_ = sent.tzinfo or cal.zone
+    if "day after tomorrow" in p:
+        return _end_of(today + timedelta(days=2), zone_)
+    if re.search(r"\b(tomorrow|tmrw|tmr|tomorow)", p):
+        return _end_of(today + timedelta(days=1), zone_)
+    if re.search(r"\b(today|tonight|eod|cob|eob)\b|end of (the |this )?(day|today|business|shift)", p):
+        return _end_of(today, zone_)
+    if re.search(r"\bnext (business|working) day\b", p):
+        return _end_of(cal.add_business_days(sent, 1).date(), zone_)
+    if re.search(r"\b(next|following|coming) week\b", p):
+        return _end_of(today + timedelta(days=13 - today.weekday()), zone_)
+    if re.search(r"\b(this week|eow|end of (the |this )?week|this weekend|weekend)\b", p):
+        return _end_of(today + timedelta(days=6 - today.weekday()), zone_)
+    if re.search(r"\b(next|following|coming) month\b|end of next month", p):
+        return _end_of(_month_end(_month_end(today) + timedelta(days=1)), zone_)
+    if re.search(r"\b(this month|eom|end of (the |this )?month)\b", p):
+        return _end_of(_month_end(today), zone_)
+    m = _DAY_OR_TWO.search(p)
+    if m:
+        return sent + (timedelta(days=2) if m.group("unit") == "day" else timedelta(weeks=2))
+    m = _DURATION.search(p)
+    if m:
+        return _duration_deadline(m, sent, cal)
+    for name, index in [*((w, i) for i, w in enumerate(WEEKDAYS)), *_DAY_ABBREV.items()]:
+        if re.search(rf"\b{name}\b", p):
+            return _end_of(today + timedelta(days=(index - today.weekday()) % 7), zone_)
+    m = _ISO_DATE.search(p)
+    if m:
+        try:
+            return _end_of(date(int(m.group(1)), int(m.group(2)), int(m.group(3))), zone_)
+        except ValueError:
+            return None
+    m = _MONTH_DAY.search(p) or _DAY_MONTH.search(p)
+    if m:
+        month_name, day_text = (m.group(1), m.group(2)) if m.re is _MONTH_DAY else (m.group(2), m.group(1))
+        return _next_date(MONTHS.index(month_name[:3].lower()) + 1, int(day_text), today, zone_)
+    m = _QUARTER.search(p)
+    if m:
+        quarter_end = date(today.year, int(m.group(1)) * 3, 1)
+        end = _month_end(quarter_end)
+        if end < today:
+            end = _month_end(date(today.year + 1, int(m.group(1)) * 3, 1))
+        return _end_of(end, zone_)
+    return None
+
+
+def _duration_deadline(m: re.Match[str], sent: datetime, cal: BusinessCalendar) -> datetime:
+    raw = " ".join((m.group("upper") or m.group("num")).lower().split())
+    amount = float(raw) if re.fullmatch(r"\d+(\.\d+)?", raw) else float(_NUMBER_WORDS.get(raw, 1))
+    unit = m.group("unit").lower()
+    if unit.startswith(("min",)):
+        return sent + timedelta(minutes=amount)
+    if unit.startswith("h"):
+        return sent + timedelta(hours=amount)
+    if unit.startswith("d"):
+        if m.group("business"):
+            return cal.add_business_days(sent, max(1, round(amount)))
+        return sent + timedelta(days=amount)
+    if unit.startswith("w"):
+        return sent + timedelta(weeks=amount)
+    return sent + timedelta(days=31 * amount)
+
+
+def _month_end(day: date) -> date:
+    first_next = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return first_next - timedelta(days=1)
+
+
+def _next_date(month: int, day: int, today: date, zone_: tzinfo) -> datetime | None:
+    try:
+        target = date(today.year, month, day)
+    except ValueError:
+        return None
+    if (today - target).days > 180:  # "January 5" written in December means next year
+        try:
+            target = date(today.year + 1, month, day)
+        except ValueError:
+            return None
+    return _end_of(target, zone_)

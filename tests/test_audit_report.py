@@ -1,0 +1,152 @@
+"""Audit reports: HTML (self-contained, escaped, renders in a real headless
+browser with no console errors), JSON, CSV (safe against formula injection)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from replylint.audit.report import safe_cell
+from replylint.cli import main
+
+MAP = "text=body,agent=author,ticket=ticket_id,created_at=created,id=message_id,direction=from_role"
+HOSTILE_AGENT = '<img src=x onerror="alert(1)">Eve'
+ROWS = [
+    {"message_id": "c1", "ticket_id": "T<b>1</b>", "author": "Cust", "from_role": "customer",
+     "created": "2024-06-03T09:00:00Z", "body": "<script>alert('customer')</script> It fails."},
+    {"message_id": "a1", "ticket_id": "T<b>1</b>", "author": HOSTILE_AGENT, "from_role": "agent",
+     "created": "2024-06-03T11:00:00Z",
+     "body": "Hi,\n\nWe could not reproduce it. Please check at your end.\n\n<script>document.title='pwned'</script>\n"
+             "=HYPERLINK(\"http://evil.example/x\",\"click\")", "format": "text"},
+    {"message_id": "=cmd|' /C calc'!A0", "ticket_id": "T2", "author": "+Mallory", "from_role": "agent",
+     "created": "2024-06-12T11:00:00Z",
+     "body": "We set up a cluster on 4.2.0 with update level 45 and replayed your request. The refresh succeeded. "
+             "Next, we will test it with your keystore and update you by Friday 17:00 UTC."},
+    {"message_id": "a3", "ticket_id": "T2", "author": "-Bob", "from_role": "agent", "created": "2024-06-20T11:00:00Z",
+     "body": "@SUM(1+1) Could you share the carbon log so we can check whether the request reaches the handler?"},
+]
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    export = tmp / "e.jsonl"
+    export.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n", encoding="utf-8")
+    db = tmp / "audit.db"
+    runner = CliRunner()
+    result = runner.invoke(main, ["audit", "run", str(export), "--db", str(db), "--map", MAP, "-j", "1", "--no-progress",
+                                  "-q", "--out", str(tmp / "r.html"), "--out", str(tmp / "r.json"), "--out", str(tmp / "r.csv")],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return tmp
+
+
+def test_audit_report_html_escapes_reply_text(reports):
+    html = (reports / "r.html").read_text(encoding="utf-8")
+    assert "<script>document.title" not in html and "<script>alert" not in html
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in html
+    assert '<img src=x onerror' not in html and "&lt;img src=x onerror=" in html
+    assert "T<b>1</b>" not in html and "T&lt;b&gt;1&lt;/b&gt;" in html
+    # exactly one script: ours, allowed by hash in the CSP
+    assert len(re.findall(r"<script\b", html)) == 1
+    assert re.search(r"script-src &#39;sha256-[A-Za-z0-9+/=]+&#39;", html)
+
+
+def test_audit_report_html_is_self_contained(reports):
+    html = (reports / "r.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "@import" not in html and "url(http" not in html
+    assert html.count("<svg class=\"chart\"") == 5
+
+
+def test_audit_report_csv_neutralises_formulas(reports):
+    rows = list(csv.reader(io.StringIO((reports / "r.csv").read_text(encoding="utf-8"))))
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["level", "ticket", "id"]
+    for row in body:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+    ids = {row[2] for row in body}
+    assert "'=cmd|' /C calc'!A0" in ids
+    agents = {row[3] for row in body}
+    assert {"'+Mallory", "'-Bob"} <= agents
+    assert {"reply", "thread"} <= {row[0] for row in body}
+
+
+@pytest.mark.parametrize("value,expected", [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
+                                            ("\tx", "'\tx"), ("\rx", "'\rx"), ("plain", "plain"), (42, 42), (None, None)])
+def test_audit_report_safe_cell(value, expected):
+    assert safe_cell(value) == expected
+
+
+def test_audit_report_json_carries_contract_and_thread_vocabulary(reports):
+    data = json.loads((reports / "r.json").read_text(encoding="utf-8"))
+    assert data["summary"]["replies"] == 3 and data["summary"]["customer_messages"] == 1
+    reply = next(r for r in data["replies"] if r["id"] == "a1")
+    assert set(reply["elements"]) >= {"actions_taken", "outcome", "cannot_reproduce", "bounce_back"}
+    assert {"rule", "severity", "message", "line", "column", "end_line", "end_column", "suggestion"} <= set(reply["findings"][0])
+    assert set(data["vocabulary"]["thread_rules"]) >= {"repeated-request", "request-rounds", "eta-missed", "no-daily-update",
+                                                         "stagnant-ticket", "left-behind", "cannot-reproduce-then-closed"}
+    assert len(data["score_histogram"]) == 10 and sum(b["replies"] for b in data["score_histogram"]) == 3
+
+
+# -- a real browser ----------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--virtual-time-budget=3000"]
+
+
+def _chromium(tmp_path: Path, page: Path, *extra: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
+    cmd = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *extra, page.as_uri()]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def _console_messages(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+
+
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
+
+
+@needs_chromium
+def test_audit_report_browser_harness_sees_console_errors(tmp_path):
+    """The check below would catch a broken page: a page with an error is seen."""
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!DOCTYPE html><html><body><script>undefinedFunction();</script></body></html>")
+    done = _chromium(tmp_path, bad, "--dump-dom")
+    assert any("undefinedFunction" in m for m in _console_messages(done.stderr))
+
+
+@needs_chromium
+def test_audit_report_renders_in_headless_chromium(reports, tmp_path):
+    done = _chromium(tmp_path, reports / "r.html", "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _console_messages(done.stderr) == []  # no errors, no CSP violations, nothing injected ran
+    assert 'data-charts-rendered="5/5"' in done.stdout  # every chart laid out and drew its bars/lines
+    assert "<title>replylint audit</title>" in done.stdout  # the injected document.title never ran
+
+
+@needs_chromium
+def test_audit_report_screenshot_is_not_blank(reports, tmp_path):
+    from PIL import Image, ImageStat
+
+    shot = tmp_path / "report.png"
+    done = _chromium(tmp_path, reports / "r.html", "--window-size=1280,1800", f"--screenshot={shot}")
+    assert shot.is_file(), done.stderr[-2000:]
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1280, 1800)
+    colours = image.resize((320, 450)).getcolors(maxcolors=1 << 16) or []
+    assert len(colours) > 50  # text, bars, lines: far from a blank page
+    assert max(ImageStat.Stat(image).stddev) > 20
+    # The bar colour of the charts is on screen.
+    assert any(abs(r - 0x25) < 12 and abs(g - 0x63) < 12 and abs(b - 0xEB) < 12 for _, (r, g, b) in colours)

@@ -1,0 +1,62 @@
+"""Time handling for thread checks: export timestamps, business days, ETA
+phrases to deadlines (no clock is read anywhere)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from replylint.audit.timeutil import BusinessCalendar, TimeError, eta_deadline, parse_timestamp, zone
+
+UTC = timezone.utc
+MONDAY_9 = datetime(2024, 6, 10, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2024-06-10T09:00:00Z", MONDAY_9),
+    ("2024-06-10T14:30:00+05:30", MONDAY_9),
+    ("2024-06-10 09:00:00", MONDAY_9),  # naive: the team's zone (UTC here)
+    ("Mon, 10 Jun 2024 09:00:00 +0000", MONDAY_9),
+    (1718010000, MONDAY_9),
+    ("1718010000000", MONDAY_9),
+])
+def test_audit_time_parse_timestamp(value, expected):
+    assert parse_timestamp(value, UTC) == expected
+
+
+def test_audit_time_naive_timestamp_uses_team_zone():
+    assert parse_timestamp("2024-06-10 14:30", zone("Asia/Kolkata")) == MONDAY_9
+
+
+@pytest.mark.parametrize("bad", ["yesterday", "", "2024-13-45", None, True])
+def test_audit_time_bad_timestamp_says_why(bad):
+    with pytest.raises(TimeError):
+        parse_timestamp(bad, UTC)
+
+
+@pytest.mark.parametrize("phrase,expected", [
+    ("by Friday", datetime(2024, 6, 14, 23, 59, 59, tzinfo=UTC)),
+    ("tomorrow EOD", datetime(2024, 6, 11, 23, 59, 59, tzinfo=UTC)),
+    ("within two business days", datetime(2024, 6, 12, 9, 0, tzinfo=UTC)),
+    ("in the next 4 hours", datetime(2024, 6, 10, 13, 0, tzinfo=UTC)),
+    ("next week", datetime(2024, 6, 23, 23, 59, 59, tzinfo=UTC)),
+    ("June 14", datetime(2024, 6, 14, 23, 59, 59, tzinfo=UTC)),
+    ("2024-06-20", datetime(2024, 6, 20, 23, 59, 59, tzinfo=UTC)),
+    ("in a day or two", datetime(2024, 6, 12, 9, 0, tzinfo=UTC)),
+])
+def test_audit_time_eta_deadline(phrase, expected):
+    assert eta_deadline([phrase], MONDAY_9, BusinessCalendar(UTC)) == expected
+
+
+def test_audit_time_unpinned_eta_has_no_deadline():
+    assert eta_deadline(["in an upcoming release"], MONDAY_9, BusinessCalendar(UTC)) is None
+
+
+def test_audit_time_business_days_skip_weekends_and_holidays():
+    cal = BusinessCalendar(UTC, holidays=frozenset({date(2024, 6, 17)}))
+    friday = datetime(2024, 6, 14, 16, 0, tzinfo=UTC)
+    assert cal.add_business_days(friday, 1) == datetime(2024, 6, 18, 16, 0, tzinfo=UTC)
+    assert cal.business_days_between(friday, datetime(2024, 6, 18, 16, 0, tzinfo=UTC)) == pytest.approx(1.0)
+    sunday_only = BusinessCalendar(UTC, workdays=frozenset({6}))
+    assert sunday_only.add_business_days(friday, 1).date() == date(2024, 6, 23)
