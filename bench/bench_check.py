@@ -33,7 +33,8 @@ REPLY_150 = (
     "Could you share the deployment.toml from node 2 so we can check whether it points at the same "
     "keystore as node 1? It would also help to see the output of `keytool -list` on that node, to "
     "confirm the alias.\n\n"
-    "Next, we will test the same flow with your keystore and send you the next update by Friday 17:00 IST.\n\n"
+    "Next, we will test the same flow with your keystore and send you the next update by Friday 17:00 IST. "
+    "If the keystore turns out to be the cause, we will also check whether the other two environments are affected.\n\n"
     "Best regards,\nSam\nSupport Engineer"
 )
 
@@ -50,7 +51,11 @@ def reply_300() -> str:
         "this was changed on purpose for the partner APIs; if not, moving it back is safe. The rest of "
         "the definition matches the default template, and the same policy works on our cluster when the "
         "handlers are in the default order. We ran the test three times to rule out timing effects, and "
-        "each run gave the same result within a few milliseconds."
+        "each run gave the same result within a few milliseconds. We also looked at the gateway access log for "
+        "the last seven days: the 401 responses all come from node 2 and all started after the certificate "
+        "rotation on Tuesday, which fits the keystore explanation. Node 1 was rotated by hand, node 2 by the "
+        "deployment script, and the script still points at the old path. That is the one change we would make "
+        "first, once you confirm that the path in your deployment.toml is the one we expect."
     )
     text = REPLY_150.replace("\n\nBest regards", extra + "\n\nBest regards")
     return text
@@ -141,6 +146,7 @@ def main() -> None:
             continue
         results[name] = fn()
         print(name, json.dumps(results[name]), flush=True)
+    sys.stdout.flush()
     print(json.dumps({"python": sys.version.split()[0], "cpus": os.cpu_count(), **results}, indent=2))
 
 

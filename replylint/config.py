@@ -119,7 +119,8 @@ def parse_settings(table: Mapping[str, Any], path: Path, prefix: str = "", known
         return tuple(value)
 
     allowed = {"select", "ignore", "fail-level", "min-score", "model", "max-bytes", "extra-checks", "templates",
-               "severity", "rules", "elements", "lexicons", "penalties"}
+               "severity", "rules", "elements", "lexicons", "penalties",
+               "audit"}  # [audit] is read by `replylint audit` (replylint/audit/config.py)
     for key in table:
         if key not in allowed:
             raise err(key, f"unknown key (known: {', '.join(sorted(allowed))})")

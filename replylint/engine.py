@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -143,8 +144,8 @@ class Engine:
     def check_sources(self, items: Iterable[Source | Result]) -> Iterator[Result]:
         """Check many replies, tokenising them in one ``nlp.pipe`` stream; items
         that are already error results pass through in order."""
-        pending: list[Source | Result] = []
-        parsed: list[ParsedReply] = []
+        pending: deque[Source | Result] = deque()
+        parsed: deque[ParsedReply] = deque()
 
         def texts() -> Iterator[str]:
             for item in items:
@@ -162,17 +163,17 @@ class Engine:
 
         doc_iter = self.nlp.pipe(texts(), batch_size=64)
         for doc in doc_iter:
-            reply = parsed.pop(0)
+            reply = parsed.popleft()
             while pending and isinstance(pending[0], Result):
-                yield pending.pop(0)
-            pending.pop(0)
+                yield pending.popleft()
+            pending.popleft()
             try:
                 yield self._evaluate(reply, doc)
             except Exception as exc:  # noqa: BLE001 - a bug in one check must not lose the other replies
                 yield Result(source=reply.source.name,
                              error=f"{reply.source.name}: internal error while checking ({type(exc).__name__}: {exc}); please report it")
         while pending:
-            item = pending.pop(0)
+            item = pending.popleft()
             if isinstance(item, Result):
                 yield item
 

@@ -70,8 +70,10 @@ class Fixer:
         loader = ChoiceLoader([FileSystemLoader(f) for f in folders])
         # Output is plain text (or escaped below for HTML replies), never markup
         # built from reply text: autoescape stays off and HTML is escaped by us.
+        # auto_reload off: templates are read once per process, not stat()ed per finding.
         self.env = SandboxedEnvironment(loader=loader, undefined=StrictUndefined, autoescape=False,
-                                        keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+                                        keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
+                                        auto_reload=False)
 
     def render(self, name: str, variables: dict[str, Any]) -> str | None:
         from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError

@@ -33,9 +33,20 @@ SENTENCES_KEY = "replylint_sentences"
 SIGNALS_KEY = "replylint_signals"
 
 
+TEXT_KEY = "replylint_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """doc.text joins every token on each access; components share one copy."""
+    text = doc.user_data.get(TEXT_KEY)
+    if text is None:
+        text = doc.user_data[TEXT_KEY] = doc.text
+    return text
+
+
 class SentenceBoundaries:
     def __call__(self, doc: Doc) -> Doc:
-        sentences = split_sentences(doc.text)
+        sentences = split_sentences(doc_text(doc))
         doc.user_data[SENTENCES_KEY] = sentences
         if len(doc) and not doc.has_annotation("DEP"):
             # One array write: setting token.is_sent_start one token at a time
@@ -54,6 +65,7 @@ class SignalMatcher:
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.token_matcher = Matcher(nlp.vocab)
         self.regexes: list[tuple[PatternSpec, tuple[str, ...] | None]] = []
+        self.sentence_filter: dict[str, tuple[str, ...] | None] = {}
         self.labels: dict[str, str] = {}
 
     def add_patterns(self, patterns: Iterable[PatternSpec]) -> None:
@@ -64,13 +76,16 @@ class SignalMatcher:
                 if prefixes and min(len(x) for x in prefixes) < 2:
                     prefixes = None  # "i" is in every sentence: no use as a filter
                 self.regexes.append((p, prefixes))
+                # Testing dozens of prefixes per sentence costs more than the scan
+                # it saves; those patterns are filtered once per reply only.
+                self.sentence_filter[p.id] = prefixes if prefixes and len(prefixes) <= 12 else None
             elif p.kind == "phrases":
                 self.phrase_matcher.add(p.id, [self.make_doc(text) for text in p.data])
             else:
                 self.token_matcher.add(p.id, [p.data])
 
     def __call__(self, doc: Doc) -> Doc:
-        sentences: list[Sentence] = doc.user_data.get(SENTENCES_KEY) or split_sentences(doc.text)
+        sentences: list[Sentence] = doc.user_data.get(SENTENCES_KEY) or split_sentences(doc_text(doc))
         found: list[Signal] = []
         strings = self.vocab.strings
         for matcher in (self.phrase_matcher, self.token_matcher):
@@ -80,12 +95,16 @@ class SignalMatcher:
                 span = doc[start:end]
                 pid = strings[match_id]
                 found.append(Signal(self.labels[pid], pid, span.start_char, span.end_char, span.text))
-        text = doc.text
+        text = doc_text(doc)
         folded = fold_case(text)
+        # Patterns none of whose prefixes occur anywhere in the reply are skipped
+        # for every sentence at once.
+        active = [(p, self.sentence_filter[p.id]) for p, prefixes in self.regexes
+                  if prefixes is None or any(x in folded for x in prefixes)]
         for sentence in sentences:
             start, end = sentence.start, sentence.end
             chunk, low = text[start:end], folded[start:end]
-            for p, prefixes in self.regexes:
+            for p, prefixes in active:
                 # Every match starts with one of the pattern's literal prefixes;
                 # a substring test skips most patterns for most sentences.
                 if prefixes is not None and not any(x in low for x in prefixes):

@@ -169,3 +169,9 @@ def test_cli_real_process_exit_codes_and_stdin(tmp_path):
     assert proc.returncode == 1 and "-:1:1: cannot-reproduce" in proc.stdout
     proc = subprocess.run([*exe, "check", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2 and "is a directory" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_cli_config_shared_with_audit_table(run, tmp_path):
+    cfg = write(tmp_path / ".replylint.toml", 'ignore = ["eta-vague"]\n[audit]\ntimezone = "UTC"\n')
+    result = run("check", "-f", "json", "--config", cfg, write(tmp_path / "d.txt", VAGUE))
+    assert result.exit_code in (0, 1) and all(f["rule"] != "eta-vague" for f in json.loads(result.output)["findings"])
