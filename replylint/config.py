@@ -87,9 +87,8 @@ def _has_tool_table(path: Path) -> bool:
     return "replylint" in data.get("tool", {})
 
 
-def load_settings(path: Path | None, known_rules: Mapping[str, Any] | None = None) -> Settings:
-    if path is None:
-        return Settings()
+def read_config_file(path: Path) -> tuple[dict[str, Any], str]:
+    """The replylint table of a config file and the key prefix errors should use."""
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
@@ -97,12 +96,15 @@ def load_settings(path: Path | None, known_rules: Mapping[str, Any] | None = Non
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("replylint", {})
-        prefix = "tool.replylint."
-    else:
-        table = data.get("tool", {}).get("replylint", data) if "tool" in data else data
-        prefix = ""
+    if path.name == "pyproject.toml" or "tool" in data:
+        return dict(data.get("tool", {}).get("replylint", {})), "tool.replylint."
+    return dict(data), ""
+
+
+def load_settings(path: Path | None, known_rules: Mapping[str, Any] | None = None) -> Settings:
+    if path is None:
+        return Settings()
+    table, prefix = read_config_file(path)
     return parse_settings(table, path, prefix, known_rules)
 
 

@@ -137,6 +137,16 @@ def _load_module(path: Path, name: str) -> ModuleType:
     return module
 
 
+def load_hook(path: Path, function: str, module_name: str) -> Callable[..., Any]:
+    """Import a check's Python file and return the hook function it must define."""
+    if not path.is_file():
+        raise CheckLoadError(f"{path.parent}: needs {path.name} with {function}(ctx)")
+    hook = getattr(_load_module(path, f"{module_name}_{abs(hash(str(path)))}"), function, None)
+    if not callable(hook):
+        raise CheckLoadError(f"{path}: must define {function}(ctx)")
+    return hook
+
+
 def _require(table: Mapping[str, Any], key: str, typ: type | tuple[type, ...], path: Path, where: str = "") -> Any:
     if key not in table:
         raise CheckLoadError(f"{path}: missing key '{where}{key}'")
@@ -187,10 +197,7 @@ def load(folders: list[Path] | tuple[Path, ...] | None = None, extra_lexicons: M
         if (kind_folder / "kind.toml").is_file():
             table = _read_toml(kind_folder / "kind.toml")
             kind_doc = _require(table, "doc", str, kind_folder / "kind.toml")
-            module = _load_module(kind_folder / "detect.py", f"replylint_checks_kind_{abs(hash(str(kind_folder)))}")
-            classify_kind = getattr(module, "classify", None)
-            if not callable(classify_kind):
-                raise CheckLoadError(f"{kind_folder / 'detect.py'}: must define classify(ctx)")
+            classify_kind = load_hook(kind_folder / "detect.py", "classify", "replylint_checks_kind")
             raw_patterns.extend((p, kind_folder / "kind.toml", "kind") for p in table.get("pattern", []))
         for folder in sorted(p for p in (root / "rules").glob("*") if p.is_dir()):
             spec = _load_rule(folder)
@@ -232,13 +239,7 @@ def _load_element(folder: Path) -> tuple[ElementSpec, list[tuple[dict[str, Any],
     key = _require(table, "key", str, path)
     if key != folder.name:
         raise CheckLoadError(f"{path}: key '{key}' must match its folder name '{folder.name}'")
-    detect_path = folder / "detect.py"
-    if not detect_path.is_file():
-        raise CheckLoadError(f"{folder}: an element folder needs detect.py with detect(ctx)")
-    module = _load_module(detect_path, f"replylint_checks_element_{key}_{abs(hash(str(folder)))}")
-    detect = getattr(module, "detect", None)
-    if not callable(detect):
-        raise CheckLoadError(f"{detect_path}: must define detect(ctx)")
+    detect = load_hook(folder / "detect.py", "detect", f"replylint_checks_element_{key}")
     spec = ElementSpec(
         key=key,
         summary=_require(table, "summary", str, path),
@@ -360,13 +361,7 @@ def _load_rule(folder: Path) -> RuleSpec:
             action=action,
             anchor=anchor,
         )
-    rule_py = folder / "rule.py"
-    if not rule_py.is_file():
-        raise CheckLoadError(f"{folder}: a rule folder needs rule.py with check(ctx)")
-    module = _load_module(rule_py, f"replylint_checks_rule_{rule_id.replace('-', '_')}_{abs(hash(str(folder)))}")
-    check = getattr(module, "check", None)
-    if not callable(check):
-        raise CheckLoadError(f"{rule_py}: must define check(ctx)")
+    check = load_hook(folder / "rule.py", "check", f"replylint_checks_rule_{rule_id.replace('-', '_')}")
     options = table.get("options", {})
     if not isinstance(options, dict):
         raise CheckLoadError(f"{path}: key 'options' must be a table")

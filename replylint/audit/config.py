@@ -21,14 +21,13 @@ Every error names the file (or flag) and the key.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from ..config import ConfigError
+from ..config import ConfigError, read_config_file
 from .timeutil import BusinessCalendar, TimeError, WEEKDAYS, zone
 
 MAP_FIELDS = ("text", "id", "ticket", "agent", "created_at", "direction", "status", "format")
@@ -85,18 +84,7 @@ def parse_map(spec: str, where: str = "--map") -> dict[str, str]:
 
 def read_config_table(path: Path) -> tuple[dict[str, Any], dict[str, Any], str]:
     """Split a config file into (replylint table without audit, audit table, key prefix)."""
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    if path.name == "pyproject.toml" or "tool" in data:
-        table = dict(data.get("tool", {}).get("replylint", {}))
-        prefix = "tool.replylint."
-    else:
-        table, prefix = dict(data), ""
+    table, prefix = read_config_file(path)
     audit = table.pop("audit", {})
     if not isinstance(audit, dict):
         raise ConfigError(f"{path}: key '{prefix}audit' must be a table")

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from ..registry import RULE_ID, SEVERITIES, CheckLoadError, _load_module, bundled_dir
+from ..registry import RULE_ID, SEVERITIES, CheckLoadError, bundled_dir, load_hook
 from .timeutil import BusinessCalendar, eta_deadline, from_utc_text
 
 REQUIRED_DOC_HEADING = "## What it does"
@@ -229,13 +229,7 @@ def load_thread_rule(folder: Path) -> ThreadRuleSpec:
     options = table.get("options", {})
     if not isinstance(options, dict):
         raise CheckLoadError(f"{path}: key 'options' must be a table")
-    rule_py = folder / "rule.py"
-    if not rule_py.is_file():
-        raise CheckLoadError(f"{folder}: a thread check folder needs rule.py with check(ctx)")
-    module = _load_module(rule_py, f"replylint_threads_{rule_id.replace('-', '_')}_{abs(hash(str(folder)))}")
-    check = getattr(module, "check", None)
-    if not callable(check):
-        raise CheckLoadError(f"{rule_py}: must define check(ctx)")
+    check = load_hook(folder / "rule.py", "check", f"replylint_threads_{rule_id.replace('-', '_')}")
     return ThreadRuleSpec(rule_id, severity, need("summary", str), message, doc, MappingProxyType(dict(options)), check, folder)
 
 
