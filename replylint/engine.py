@@ -200,7 +200,8 @@ class Engine:
         if unused_spec and self._rule_active(SUPPRESSION_RULE):
             for comment in unused:
                 hit = Hit(None, None, {"rules": ", ".join(comment.rules) or "all rules"})
-                kept.append(self._finding(unused_spec, hit, reply, None, original_span=(comment.start, comment.end)))
+                span = (reply.plain.to_original(comment.start), reply.plain.to_original(comment.end - 1) + 1)
+                kept.append(self._finding(unused_spec, hit, reply, None, original_span=span))
         kept.sort(key=lambda f: (f.line, f.column, f.rule))
         return Result(
             source=reply.source.name,

@@ -54,3 +54,12 @@ def test_properties_batch_equals_one_by_one(engine, texts):
     batch = [r.to_dict() for r in engine.check_sources([Source(str(i), t, "text") for i, t in enumerate(texts)])]
     single = [engine.check_source(Source(str(i), t, "text")).to_dict() for i, t in enumerate(texts)]
     assert batch == single
+
+
+def test_properties_regression_suppression_in_converted_input(engine):
+    # Found by hypothesis: a comment's span in converted (eml/html) text must be
+    # mapped back to the original before it is reported.
+    text = "\u0100<!--REPLYLINT:IGNORE-->"
+    for fmt in ("eml", "html", "text"):
+        result = engine.check_source(Source("p", text, fmt))
+        _assert_spans_inside(text, result)
