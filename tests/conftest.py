@@ -49,6 +49,11 @@ _real_getaddrinfo = socket.getaddrinfo
 
 
 def pytest_configure(config):
+    # The pyphen pattern cache goes to a fresh folder, not the user's ~/.cache.
+    import os
+    import tempfile
+
+    os.environ["REPLYLINT_CACHE_DIR"] = tempfile.mkdtemp(prefix="replylint-cache-")
     socket.socket.connect = _guard_connect
     socket.socket.connect_ex = _guard_connect_ex
     socket.getaddrinfo = _guard_getaddrinfo

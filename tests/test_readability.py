@@ -42,3 +42,20 @@ def test_readability_plain_beats_dense(engine):
     dense = engine.check_text(" ".join(TEXTS[2:] * 3))
     assert not any(f.rule == "readability" for f in plain.findings)
     assert any(f.rule == "readability" for f in dense.findings)
+
+
+def test_readability_cached_patterns_count_the_same(tmp_path, monkeypatch):
+    import pyphen
+
+    from replylint import readability
+
+    words = ["extraordinarily", "synchronisation", "gateway", "reproduce", "the", "authentication"]
+    reference = pyphen.Pyphen(lang="en_US")
+    monkeypatch.setenv("REPLYLINT_CACHE_DIR", str(tmp_path))
+    for _ in range(2):  # first parses and stores, second loads the cache
+        readability._hyphenator.cache_clear()
+        pyphen.hdcache.clear()
+        hyph = readability._hyphenator()
+        assert [len(hyph.positions(w)) for w in words] == [len(reference.positions(w)) for w in words]
+    assert list(tmp_path.glob("hyph-en_US-*.marshal"))
+    readability._hyphenator.cache_clear()
