@@ -59,6 +59,13 @@ def _lead_in_reason(sentences, i):
     s = sentences[i]
     if s.list_id is None:
         return False
+    # A reason right after the list ("These will show whether ...") covers it too.
+    end = i
+    while end + 1 < len(sentences) and sentences[end + 1].list_id == s.list_id:
+        end += 1
+    after = sentences[end + 1] if end + 1 < len(sentences) else None
+    if after is not None and _has_reason(after) and not after.has("request") and not after.is_question:
+        return True
     j = i - 1
     while j >= 0 and sentences[j].list_id == s.list_id and not sentences[j].lead_in:
         j -= 1
