@@ -182,6 +182,11 @@ def _sequence_prefixes(items) -> tuple[str, ...] | None:
                 return None
             out.extend(found)
         return tuple(sorted(set(out)))
-    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1:
-        return _sequence_prefixes(list(arg[2]))
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+        inner = _sequence_prefixes(list(arg[2]))
+        if arg[0] >= 1 or inner is None:
+            return inner
+        # An optional lead ("(?:the\s+)?reason"): a match starts with it or with what follows.
+        rest = _sequence_prefixes(items[i + 1:])
+        return None if rest is None else tuple(sorted(set(inner) | set(rest)))
     return None
