@@ -176,9 +176,17 @@ def _edits_for(spec: RuleSpec, finding, reply) -> list[Edit]:
         if is_html:
             return [edit(pos, pos, f"{newline}<p>{body_html}</p>{newline}")]
         block = body.replace("\n", newline)
-        before = original[:pos]
-        lead = "" if not before.strip() else (newline * 2 if not before.endswith(newline) else newline)
-        tail = newline * 2 if original[pos:].strip() else newline
+        before, after = original[:pos], original[pos:]
+        # One blank line on each side of the new paragraph, counting the line
+        # breaks already there.
+        if not before.strip():
+            lead = ""
+        else:
+            lead = newline * (2 - min(2, _trailing_breaks(before, newline)))
+        if not after.strip():
+            tail = newline
+        else:
+            tail = newline * (2 - min(2, _leading_breaks(after, newline)))
         return [edit(pos, pos, lead + block + tail)]
     if finding.start is None:
         return []
@@ -213,6 +221,20 @@ def _edits_for(spec: RuleSpec, finding, reply) -> list[Edit]:
             out.append(edit(*_whole_lines(original, a, b)))
         return out
     return []
+
+
+def _trailing_breaks(text: str, newline: str) -> int:
+    count = 0
+    while text.endswith(newline * (count + 1)):
+        count += 1
+    return count
+
+
+def _leading_breaks(text: str, newline: str) -> int:
+    count = 0
+    while text.startswith(newline * (count + 1)):
+        count += 1
+    return count
 
 
 def _whole_lines(text: str, start: int, end: int) -> tuple[int, int, str]:
