@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import json
+from pathlib import Path
+
 import numpy
 from re import _constants as _sre_constants, _parser as _sre_parser
 import spacy
@@ -44,6 +47,24 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+class LookupLemmas:
+    """Lemmas from a small table shipped in the package (replylint/data/lemmas.json,
+    built by tools/build_lemma_table.py from spaCy's WordNet-derived lookups):
+    the forms of the words the checks use. Other words keep their lower-case form.
+    No spacy-lookups-data (100 MB) at run time."""
+
+    def __init__(self) -> None:
+        path = Path(__file__).with_name("data") / "lemmas.json"
+        self.table: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+
+    def __call__(self, doc: Doc) -> Doc:
+        table = self.table
+        for token in doc:
+            lower = token.lower_
+            token.lemma_ = table.get(lower, lower)
+        return doc
+
+
 class SentenceBoundaries:
     def __call__(self, doc: Doc) -> Doc:
         sentences = split_sentences(doc_text(doc))
@@ -52,7 +73,8 @@ class SentenceBoundaries:
             # One array write: setting token.is_sent_start one token at a time
             # re-validates the whole Doc each time (quadratic on long replies).
             idx = doc.to_array("IDX").astype("int64")
-            flags = numpy.where(numpy.isin(idx, [s.start for s in sentences]), 1, -1)
+            text = doc_text(doc)
+            flags = numpy.where(numpy.isin(idx, [_marker_start(text, s) for s in sentences]), 1, -1)
             flags[0] = 1
             doc.from_array([SENT_START], flags.astype("uint64").reshape(-1, 1))
         return doc
@@ -116,6 +138,21 @@ class SignalMatcher:
         return doc
 
 
+def _marker_start(text: str, sentence: Sentence) -> int:
+    """Where a list item's Doc sentence starts: at its bullet ("1.", "-"), which
+    our Sentence leaves out of its text."""
+    if sentence.list_item is None:
+        return sentence.start
+    line_start = text.rfind("\n", 0, sentence.start) + 1
+    prefix = text[line_start:sentence.start]
+    return line_start + len(prefix) - len(prefix.lstrip()) if prefix.strip() else sentence.start
+
+
+@Language.factory("replylint_lemmas")
+def _make_lemmas(nlp: Language, name: str) -> LookupLemmas:
+    return LookupLemmas()
+
+
 @Language.factory("replylint_sentences")
 def _make_sentences(nlp: Language, name: str) -> SentenceBoundaries:
     return SentenceBoundaries()
@@ -143,6 +180,8 @@ def build_pipeline(patterns: Iterable[PatternSpec], model: str | None = None) ->
     # Replies of several megabytes are legal input; the blank tokenizer copes.
     nlp.max_length = 20_000_000
     nlp.add_pipe("replylint_sentences", first=True)
+    if not model:
+        nlp.add_pipe("replylint_lemmas", after="replylint_sentences")
     signals = nlp.add_pipe("replylint_signals", last=True)
     signals.add_patterns(patterns)
     return nlp

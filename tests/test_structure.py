@@ -97,3 +97,15 @@ def test_structure_extra_pack_adds_rule(tmp_path, engine):
     custom = Engine(Settings(check_folders=(tmp_path / "pack",)))
     result = custom.check_text("Hi,\n\nWe applied the WUM update and it worked.")
     assert [(f.rule, f.line) for f in result.findings if f.rule == "no-wum"] == [("no-wum", 3)]
+
+
+def test_structure_pipeline_has_our_components_and_no_model(engine):
+    assert engine.nlp.pipe_names == ["replylint_sentences", "replylint_lemmas", "replylint_signals"]
+    doc = engine.nlp("We tested it and the teams were reproducing it.\n\n1. first item\n2. second item")
+    assert [t.lemma_ for t in doc if t.text in ("tested", "teams", "reproducing")] == ["test", "team", "reproduce"]
+    assert [s.text.strip() for s in doc.sents] == ["We tested it and the teams were reproducing it.", "1. first item", "2. second item"]
+
+
+def test_structure_all_three_pattern_kinds_are_used(registry):
+    kinds = {p.kind for p in registry.patterns}
+    assert kinds == {"regex", "phrases", "tokens"}

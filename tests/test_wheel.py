@@ -32,6 +32,7 @@ def test_wheel_contains_checks_templates_and_samples(wheel):
     assert "replylint/_bundled/checks/lexicons/language.toml" in names
     assert "replylint/_bundled/templates/eta-vague.j2" in names
     assert "replylint/_bundled/templates/scaffolds/status-update.md.j2" in names
+    assert "replylint/data/lemmas.json" in names and "replylint/data/LICENSE-wordnet.txt" in names
 
 
 def test_wheel_installed_copy_runs_without_the_checkout(wheel, tmp_path):
