@@ -4,7 +4,6 @@ drops accuracy on the dev split or the held-out split below the issue's targets.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest

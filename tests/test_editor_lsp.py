@@ -266,7 +266,7 @@ def test_editor_lsp_debounces_a_burst_of_edits_into_one_check(tmp_path):
         uri = uri_in(tmp_path, "burst.md")
         session.open(uri, "Hi Priya,\n\nWe restarted the gateway.\n")
         await session.diagnostics(uri, version=1)
-        for i in range(5):  # typing: five edits well inside the debounce window
+        for _ in range(5):  # typing: five edits well inside the debounce window
             last = session.change(uri, [types.TextEdit(range=types.Range(start=types.Position(line=2, character=0),
                                                                           end=types.Position(line=2, character=0)),
                                                        new_text="x")])

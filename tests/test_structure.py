@@ -53,8 +53,8 @@ def test_structure_registry_is_immutable(registry):
         registry.rules["x"] = None  # type: ignore[index]
 
 
-def _pack(tmp_path: Path, rule_toml: str, rule_py: str = "def check(ctx):\n    return ()\n") -> Path:
-    folder = tmp_path / "pack" / "rules" / "my-rule"
+def _pack(tmp_path: Path, rule_toml: str, rule_py: str = "def check(ctx):\n    return ()\n", rule_id: str = "my-rule") -> Path:
+    folder = tmp_path / "pack" / "rules" / rule_id
     folder.mkdir(parents=True)
     (folder / "rule.toml").write_text(rule_toml)
     (folder / "rule.py").write_text(rule_py)
@@ -79,22 +79,18 @@ def test_structure_bad_regex_names_pattern(tmp_path):
     assert "pattern 'broken'" in str(err.value) and "element.toml" in str(err.value)
 
 
-def test_structure_extra_pack_adds_rule(tmp_path, engine):
+def test_structure_extra_pack_adds_rule(tmp_path):
     from replylint.config import Settings
     from replylint.engine import Engine
 
     pack = _pack(
         tmp_path,
-        'id = "my-rule"\nseverity = "error"\nsummary = "Mentions WUM."\nmessage = "Say update level, not WUM."\ndoc = "## What it does\\nx"\n'
-        '[[pattern]]\n',
-    ) if False else None
-    folder = tmp_path / "pack" / "rules" / "no-wum"
-    folder.mkdir(parents=True)
-    (folder / "rule.toml").write_text('id = "no-wum"\nseverity = "error"\nsummary = "Mentions WUM."\n'
-                                      'message = "Say update level, not WUM."\ndoc = "## What it does\\nx"\n')
-    (folder / "rule.py").write_text(
-        "def check(ctx):\n    for s in ctx.sentences:\n        if 'WUM' in s.text:\n            yield ctx.hit(s)\n")
-    custom = Engine(Settings(check_folders=(tmp_path / "pack",)))
+        'id = "no-wum"\nseverity = "error"\nsummary = "Mentions WUM."\n'
+        'message = "Say update level, not WUM."\ndoc = "## What it does\\nx"\n',
+        "def check(ctx):\n    for s in ctx.sentences:\n        if 'WUM' in s.text:\n            yield ctx.hit(s)\n",
+        rule_id="no-wum",
+    )
+    custom = Engine(Settings(check_folders=(pack,)))
     result = custom.check_text("Hi,\n\nWe applied the WUM update and it worked.")
     assert [(f.rule, f.line) for f in result.findings if f.rule == "no-wum"] == [("no-wum", 3)]
 
