@@ -15,6 +15,7 @@ from typing import Iterable
 import click
 
 from . import __version__
+from .audit.cli import audit as audit_group
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -440,7 +441,7 @@ def new(kind, variables, list_, config):
     if text is None:
         raise Fail("; ".join(str(p) for p in fixer.problems))
     click.echo(text)
-from .audit.cli import audit as _audit; main.add_command(_audit)
+main.add_command(audit_group)
 
 
 # -- in the editor: local check service and language server (docs/EDITOR.md) ----
