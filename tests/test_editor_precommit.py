@@ -18,18 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from sample_replies import CLEAN_REPLY
+
 REPO = Path(__file__).resolve().parent.parent
 REPLYLINT = Path(sys.executable).with_name("replylint")
 
-CLEAN_DRAFT = """Hi Priya,
-
-We set up a two-node cluster on APIM 4.2.0 with update level 45 and replayed your token refresh request. The refresh failed on node 2 because its clock was four minutes behind node 1, so the new token was rejected as not yet valid.
-
-Next, we will confirm the fix on a copy of your deployment.toml and send you the result by Friday 17:00 UTC.
-
-Best regards,
-Sam
-"""
+CLEAN_DRAFT = CLEAN_REPLY
 
 ERROR_DRAFT = """Hi Priya,
 
