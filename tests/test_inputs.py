@@ -135,3 +135,26 @@ def test_inputs_format_detection():
     assert detect_format("-", "From: a@b.c\nSubject: x\nMIME-Version: 1.0\n\nbody") == "eml"
     assert detect_format("-", "<div>Hello</div>") == "html"
     assert detect_format("-", "From: the logs we saw\nthat it fails") == "text"
+
+
+def test_inputs_five_megabyte_reply_with_pasted_log(engine, tmp_path):
+    log = "2024-06-01 10:00:01 ERROR com.acme.Gateway - request failed: timeout after 30000 ms on node-2\n"
+    text = ("Hi,\n\nWe checked the logs you sent; the gateway times out on node 2. We will send a patch by Friday.\n\n```\n"
+            + log * (5_000_000 // len(log)) + "```\n\nRegards,\nSam\n")
+    path = tmp_path / "big.md"
+    path.write_text(text)
+    result = next(engine.check_paths([str(path)]))
+    assert result.error is None
+    assert result.elements["actions_taken"] and result.elements["eta"] and not result.elements["info_request"]
+    assert [s.text for s in result.sentences][0].startswith("We checked the logs")
+
+
+def test_inputs_model_that_is_not_installed_is_a_clear_error(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from replylint.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.txt").write_text("We fixed it.\n")
+    result = CliRunner().invoke(main, ["check", "--model", "en_core_web_nothing", "d.txt"])
+    assert result.exit_code == 2 and "not installed" in result.output and "never downloads" in result.output
