@@ -110,6 +110,10 @@ def test_fixes_suggestions_quote_the_reply(engine):
     result = engine.check_text(text)
     finding = next(f for f in result.findings if f.rule == "cannot-reproduce")
     assert "4.2.0" in finding.suggestion and "distributed" in finding.suggestion and "APIM" in finding.suggestion
+    scattered = engine.check_text("Hi Priya,\n\nCould you share the log?\n\nWe replayed it on 4.2.0 and it failed.\n\n"
+                                  "Also, which JDK are you on?\n\nThanks,\nSam\n")
+    gather = next(f for f in scattered.findings if f.rule == "scattered-requests").suggestion
+    assert gather.startswith("Priya, to move forward") and "1. Could you share the log?" in gather
     vague = engine.check_text("We replayed it and it fails. We will share the patch shortly.")
     assert "shortly" in next(f for f in vague.findings if f.rule == "eta-vague").suggestion
 
