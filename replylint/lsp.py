@@ -37,7 +37,7 @@ from pygls.uris import to_fs_path
 
 from . import __version__
 from .config import CONFIG_NAMES, find_config
-from .output import DOCS_URL  # the same rule links as SARIF's helpUri
+from .output import rule_doc_uri  # the same rule links as SARIF's helpUri
 from .server import EngineCache, EngineUnavailable
 
 SOURCE = "replylint"
@@ -227,7 +227,7 @@ class ReplyLanguageServer(LanguageServer):
                                      source=SOURCE, code="input-error", message=result.error)]
         return [types.Diagnostic(
             range=finding_range(checked.mapper, f), severity=SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning),
-            code=f.rule, code_description=types.CodeDescription(href=DOCS_URL.format(rule=f.rule)), source=SOURCE,
+            code=f.rule, code_description=types.CodeDescription(href=rule_doc_uri(checked.engine.registry, f.rule)), source=SOURCE,
             message=f.message, data={"rule": f.rule, "index": i, "version": checked.version},
         ) for i, f in enumerate(result.findings)]
 
@@ -301,7 +301,7 @@ class ReplyLanguageServer(LanguageServer):
                     lines += ["", f"**Fix:** {spec.fix.title} ({spec.fix.safety})"]
             if f.suggestion:
                 lines += ["", f"**Suggestion:** {f.suggestion}"]
-            lines += ["", f"[Rule documentation]({DOCS_URL.format(rule=f.rule)})"]
+            lines += ["", f"[Rule documentation]({rule_doc_uri(checked.engine.registry, f.rule)})"]
             parts.append("\n".join(lines))
         if not parts:
             return None

@@ -14,7 +14,13 @@ from .registry import Registry
 FORMATS = ("text", "json", "jsonl", "sarif", "github")
 _SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "info": "blue"}
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-DOCS_URL = "https://replylint.readthedocs.io/rules/{rule}"
+
+
+def rule_doc_uri(registry: Registry, rule_id: str) -> str:
+    """Where a rule's documentation lives: its rule.toml in the installed check
+    folder (a file URI an editor or SARIF viewer can open; no web site needed)."""
+    spec = registry.rule(rule_id)
+    return (spec.folder / "rule.toml").resolve().as_uri() if spec is not None else ""
 
 
 def render_text(results: Sequence[Result], colour: bool, show_summary: bool = True) -> str:
@@ -95,7 +101,7 @@ def render_sarif(results: Sequence[Result], registry: Registry) -> str:
             "shortDescription": {"text": spec.summary},
             "fullDescription": {"text": spec.doc.strip()},
             "help": {"text": spec.doc.strip(), "markdown": spec.doc.strip()},
-            "helpUri": DOCS_URL.format(rule=spec.id),
+            "helpUri": rule_doc_uri(registry, spec.id),
             "defaultConfiguration": {"level": _SARIF_LEVEL[spec.severity]},
         })
     sarif_results = []

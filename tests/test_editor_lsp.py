@@ -241,7 +241,7 @@ def test_editor_lsp_initialize_open_change_code_action_apply_edit_shutdown(tmp_p
         changed = await session.diagnostics(uri, version=version)
         (diagnostic,) = [d for d in changed.diagnostics if d.code == "cannot-reproduce"]
         assert diagnostic.severity == types.DiagnosticSeverity.Error and diagnostic.source == "replylint"
-        assert diagnostic.code_description.href.endswith("/cannot-reproduce")
+        assert diagnostic.code_description.href.startswith("file://") and diagnostic.code_description.href.endswith("/rules/cannot-reproduce/rule.toml")
         assert diagnostic.range.start == types.Position(line=2, character=0)
         assert diagnostic.range.end == types.Position(line=2, character=len("We could not reproduce this on our side."))
 
