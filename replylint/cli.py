@@ -126,7 +126,7 @@ def run_check(paths: list[str], engines: Engines, stdin_filename: str | None, fm
         engine = engines.engine(config)
         for (i, _), result in zip(items, engine.check_sources([it for _, it in items])):
             results[i] = result
-    return [r for r in results if r is not None], engines
+    return [r for r in results if r is not None]
 
 
 def exit_code(results, fail_level: str, min_score: int | None, exit_zero: bool) -> int:
@@ -194,7 +194,7 @@ def check(paths, output_format, fail_level, min_score, exit_zero, stdin_filename
     from .output import render_github, render_json, render_jsonl, render_sarif, render_text
 
     engines = Engines(config, _override_options(select, ignore, fail_level, min_score, model))
-    results, engines = run_check(paths, engines, stdin_filename, input_format)
+    results = run_check(paths, engines, stdin_filename, input_format)
     settings = engines.engine(engines.config_for(Path(paths[0]) if paths and paths[0] != "-" else None)).settings
     if output_format == "text":
         colour = sys.stdout.isatty() if color is None else color
@@ -219,7 +219,8 @@ def rules(output_format, config, select, ignore, model):
     """List every rule: id, severity, summary."""
     import json
 
-    engine = Engines(config, {}).engine(config or Engines(None, {}).config_for(None))
+    engines = Engines(config, {})
+    engine = engines.engine(engines.config_for(None))
     specs = list(engine.registry.rules.values())
     if output_format == "json":
         click.echo(json.dumps([{"id": s.id, "severity": engine.settings.severity.get(s.id, s.severity), "summary": s.summary,
@@ -240,7 +241,7 @@ def explain(name, reply_path, config, select, ignore, model):
     """Explain a rule, an element, `kind`, or (with --reply) how a reply was read."""
     engines = Engines(config, _override_options(select, ignore, None, None, model))
     if reply_path:
-        results, _ = run_check([reply_path], engines, None, None)
+        results = run_check([reply_path], engines, None, None)
         result = results[0]
         if result.error:
             raise Fail(result.error)
@@ -310,7 +311,8 @@ def eval_command(files, output_format, show_errors, config, select, ignore, mode
 
     from .evaluate import CorpusError, evaluate, explain_mismatch, read_labelled
 
-    engine = Engines(config, _override_options(select, ignore, None, None, model)).engine(config or Engines(None, {}).config_for(None))
+    engines = Engines(config, _override_options(select, ignore, None, None, model))
+    engine = engines.engine(engines.config_for(None))
     try:
         records = [r for f in files for r in read_labelled(Path(f))]
     except CorpusError as exc:
