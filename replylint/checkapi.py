@@ -8,7 +8,7 @@ parsed reply: check code does no I/O and keeps no state.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -74,10 +74,6 @@ class Detection:
     value: bool | None
     evidence: tuple[Evidence, ...] = ()
 
-    @staticmethod
-    def of(sentences: Iterable[SentenceView], reason: str) -> "Detection":
-        ev = tuple(Evidence(s.index, reason) for s in sentences)
-        return Detection(bool(ev), ev)
 
 
 @dataclass(frozen=True)

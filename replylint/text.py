@@ -55,9 +55,6 @@ class TextBuilder:
     def last(self) -> str:
         return self._chars[-1] if self._chars else ""
 
-    def tail(self, n: int) -> str:
-        return "".join(self._chars[-n:])
-
     def build(self) -> MappedText:
         return MappedText("".join(self._chars), tuple(self._origin))
 
@@ -92,9 +89,6 @@ class LineIndex:
         index = max(0, min(index, len(self.text)))
         line = bisect.bisect_right(self.starts, index) - 1
         return line + 1, index - self.starts[line] + 1
-
-    def line_count(self) -> int:
-        return len(self.starts)
 
     def end_position(self) -> tuple[int, int]:
         """Position just after the last visible character."""
