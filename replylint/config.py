@@ -87,6 +87,18 @@ def _has_tool_table(path: Path) -> bool:
     return "replylint" in data.get("tool", {})
 
 
+def check_options(defaults: Mapping[str, Any], options: Mapping[str, Any], where: str, err: Any) -> None:
+    """Options a rule does not declare, or of another type than its default, are
+    config errors (an int is accepted where the default is a float)."""
+    for opt, value in options.items():
+        if opt not in defaults:
+            raise err(f"{where}.{opt}", f"unknown option (known: {', '.join(sorted(defaults)) or 'none'})")
+        default = defaults[opt]
+        same = type(value) is type(default) or (isinstance(default, float) and type(value) is int)
+        if not same:
+            raise err(f"{where}.{opt}", f"must be {type(default).__name__}, like the default {default!r}")
+
+
 def read_config_file(path: Path) -> tuple[dict[str, Any], str]:
     """The replylint table of a config file and the key prefix errors should use."""
     try:
@@ -169,12 +181,7 @@ def parse_settings(table: Mapping[str, Any], path: Path, prefix: str = "", known
         for rid, opts in rule_options.items():
             if rid not in known_rules:
                 raise err(f"rules.{rid}", f"unknown rule '{rid}'")
-            defaults = known_rules[rid].options
-            for opt, value in opts.items():
-                if opt not in defaults:
-                    raise err(f"rules.{rid}.{opt}", f"unknown option (known: {', '.join(sorted(defaults)) or 'none'})")
-                if type(value) is not type(defaults[opt]) and not (isinstance(defaults[opt], float) and isinstance(value, int)):
-                    raise err(f"rules.{rid}.{opt}", f"must be {type(defaults[opt]).__name__}, like the default {defaults[opt]!r}")
+            check_options(known_rules[rid].options, opts, f"rules.{rid}", err)
 
     lexicons = table.get("lexicons", {})
     if not isinstance(lexicons, dict) or not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in lexicons.values()):

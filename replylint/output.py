@@ -11,7 +11,6 @@ from . import __version__
 from .engine import Result
 from .registry import Registry
 
-FORMATS = ("text", "json", "jsonl", "sarif", "github")
 _SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "info": "blue"}
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 

@@ -42,9 +42,6 @@ class PatternSpec:
     source: str  # file that defined it
     folded: bool = False  # a lower-cased regex, to run on lower-cased text
 
-    def describe(self) -> str:
-        return f"{self.label} ({self.id})"
-
 
 @dataclass(frozen=True)
 class ElementSpec:

@@ -43,13 +43,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from . import __version__
+from .config import LEVELS
+from .inputs import FORMATS
 
 DEFAULT_PORT = 8765
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_TIME_LIMIT = 10.0
-FORMATS = ("text", "markdown", "html", "eml")
 OUTPUT_FORMATS = ("text", "json", "jsonl", "sarif", "github")
-LEVELS = ("error", "warning", "info")
 
 
 # -- engines ------------------------------------------------------------------

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from ..config import ConfigError, read_config_file
+from ..config import ConfigError, check_options, read_config_file
 from .timeutil import BusinessCalendar, TimeError, WEEKDAYS, zone
 
 MAP_FIELDS = ("text", "id", "ticket", "agent", "created_at", "direction", "status", "format")
@@ -152,12 +152,7 @@ def parse_audit_table(table: Mapping[str, Any], where: str, thread_defaults: Map
             raise err(f"threads.{rid}", f"unknown thread rule (known: {', '.join(sorted(thread_defaults))})")
         if not isinstance(opts, dict):
             raise err(f"threads.{rid}", "must be a table of options")
-        defaults = thread_defaults[rid]
-        for opt, value in opts.items():
-            if opt not in defaults:
-                raise err(f"threads.{rid}.{opt}", f"unknown option (known: {', '.join(sorted(defaults)) or 'none'})")
-            if not _same_type(value, defaults[opt]):
-                raise err(f"threads.{rid}.{opt}", f"must be {type(defaults[opt]).__name__}, like the default {defaults[opt]!r}")
+        check_options(thread_defaults[rid], opts, f"threads.{rid}", err)
         options[rid] = dict(opts)
     return AuditConfig(
         field_map=MappingProxyType(field_map),
@@ -173,11 +168,3 @@ def parse_audit_table(table: Mapping[str, Any], where: str, thread_defaults: Map
         ignore=ignore,
         thread_options=MappingProxyType(options),
     )
-
-
-def _same_type(value: Any, default: Any) -> bool:
-    if isinstance(default, bool) or isinstance(value, bool):
-        return type(value) is type(default)
-    if isinstance(default, float):
-        return isinstance(value, (int, float))
-    return type(value) is type(default)
