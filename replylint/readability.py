@@ -11,12 +11,11 @@ against textstat run with the same syllable counter.
 
 from __future__ import annotations
 
-import marshal
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
 
+from . import cache
 from .checkapi import Metrics, SentenceView
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
@@ -41,37 +40,26 @@ def _hyphenator():
     return hyphenator
 
 
-def _cache_file(dic_path: Path, version: str) -> Path | None:
-    root = os.environ.get("REPLYLINT_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "replylint")
+def _cache_name(dic_path: Path, version: str) -> str | None:
     try:
         stamp = int(dic_path.stat().st_mtime)
     except OSError:
         return None
-    return Path(root) / f"hyph-en_US-{version}-{stamp}.marshal"
+    return f"hyph-en_US-{version}-{stamp}.marshal"
 
 
 def _load_cached_patterns(dic_path: Path, version: str):
-    path = _cache_file(dic_path, version)
-    try:
-        patterns, maxlen = marshal.loads(path.read_bytes())  # type: ignore[union-attr]
-        return (patterns, maxlen) if isinstance(patterns, dict) else None
-    except Exception:  # noqa: BLE001 - no cache, or a stale/corrupt one: parse again
-        return None
+    name = _cache_name(dic_path, version)
+    cached = cache.load(name) if name else None
+    if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], dict):
+        return cached
+    return None
 
 
 def _store_cached_patterns(dic_path: Path, version: str, hyph) -> None:
-    path = _cache_file(dic_path, version)
-    if path is None:
-        return
-    try:
-        data = marshal.dumps((hyph.patterns, hyph.maxlen))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        pass  # unwritable cache or patterns marshal cannot store: parse each time
+    name = _cache_name(dic_path, version)
+    if name:
+        cache.store(name, (hyph.patterns, hyph.maxlen))
 
 
 @lru_cache(maxsize=65536)
