@@ -15,12 +15,10 @@ loaded instead of the blank one, and our components are added after its own.
 
 from __future__ import annotations
 
-from typing import Iterable
-
 import json
-from pathlib import Path
-
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 import numpy
 import spacy

@@ -23,8 +23,9 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from re import _constants as _c, _parser as _sre_parser
-from typing import Sequence
+from collections.abc import Sequence
+from re import _constants as _c
+from re import _parser as _sre_parser
 
 from . import __version__, cache
 

@@ -16,7 +16,6 @@ from replylint.nlp import SIGNALS_KEY
 from replylint.prefilter import SentencePrefilter, widen
 from replylint.registry import fold_case
 
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
