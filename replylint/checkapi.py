@@ -7,8 +7,9 @@ parsed reply: check code does no I/O and keeps no state.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,19 @@ class SentenceView:
     list_id: int | None
     lead_in: bool
     signals: tuple[Signal, ...]
+    # Detectors ask has()/matches() hundreds of times per reply, mostly for
+    # labels the sentence does not carry: one set test answers those.
+    labels: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "labels", frozenset(s.label for s in self.signals))
 
     def has(self, *labels: str) -> bool:
-        return any(s.label in labels for s in self.signals)
+        return not self.labels.isdisjoint(labels)
 
     def matches(self, *labels: str) -> tuple[Signal, ...]:
+        if self.labels.isdisjoint(labels):
+            return ()
         return tuple(s for s in self.signals if s.label in labels)
 
     @property

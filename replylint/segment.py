@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _QUOTE_LINE = re.compile(r"^\s{0,3}>")
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _SUPPRESSION = re.compile(
     r"<!--\s*replylint\s*:\s*(?P<action>ignore|disable|enable)\s*(?:\[(?P<rules>[^\]]*)\])?\s*(?P<reason>.*?)\s*-->",
-    re.S | re.I,
+    re.DOTALL | re.IGNORECASE,
 )
 _INLINE_CODE = re.compile(r"(`+)(.+?)\1")
 _VERSIONISH = re.compile(r"^v?\d+(\.\d+)+[\w.\-+]*$|^[\w.\-+@/]{1,30}\s+v?\d+(\.\d+)+[\w.\-+]*$")
@@ -47,7 +47,7 @@ _CODE_LINE = re.compile(
       | (?:def|class|import|from\s\S+\simport|public|private|protected|function|const|let|var|return|package)\s
       | //|/\*|\*/
     )""",
-    re.X,
+    re.VERBOSE,
 )
 _CODE_END = re.compile(r"[;{}]\s*$")
 
@@ -95,6 +95,10 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# Neither alphanumeric nor space (``\w`` is alphanumeric or "_").
+_SYMBOL = re.compile(r"[^\w\s]|_")
+
+
 def looks_like_code(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
@@ -104,7 +108,7 @@ def looks_like_code(line: str) -> bool:
     if _CODE_END.search(stripped) and not stripped.endswith(("...", ":)")):
         return True
     if len(stripped) >= 12:
-        symbols = sum(1 for c in stripped if not c.isalnum() and not c.isspace())
+        symbols = len(_SYMBOL.findall(stripped))
         if symbols / len(stripped) > 0.3:
             return True
     return False

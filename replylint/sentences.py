@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*\u2022+\u25aa\u2013]|\(?\d{1,2}[.)]|\(?[a-hA-H][.)]|\[[ xX]\])[ \t]+(?=\S)")
 _ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs approx mr mrs ms dr no nos fig jan feb mar apr jun jul aug sep sept oct nov dec "
-    "inc ltd co corp st p.s ps a.m p.m am pm eg ie cf al ver v".split()
+    ["e.g", "i.e", "etc", "vs", "approx", "mr", "mrs", "ms", "dr", "no", "nos", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "corp", "st", "p.s", "ps", "a.m", "p.m", "am", "pm", "eg", "ie", "cf", "al", "ver", "v"]
 )
+_LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_INITIAL = re.compile(r"\b[A-Z]$")
 _BOUNDARY = re.compile(r"([.!?]+|[.!?]*[\"')\]]+)(?=\s+[\"'(\[]?[A-Z0-9@#*_`])|[!?]+(?=\s)|\.(?=\s+[a-z]{2,}\s)")
 
 
@@ -116,10 +117,12 @@ def _split_chunk(text: str, start: int, end: int, para: int, item: int | None, l
     for m in _BOUNDARY.finditer(chunk):
         cut = m.end()
         before = chunk[cursor:m.start()]
-        last_word = re.search(r"([A-Za-z][A-Za-z.]*)$", before)
+        # Only the end of ``before`` matters; every abbreviation is far shorter
+        # than the window, so a word cut by it cannot be one either.
+        last_word = _LAST_WORD.search(before[-24:])
         if m.group(0).startswith(".") and last_word and last_word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
             continue
-        if m.group(0) == "." and re.search(r"\b[A-Z]$", before):
+        if m.group(0) == "." and _INITIAL.search(before[-2:]):
             continue  # initials: "J. Smith"
         _add(out, text, start + cursor, start + cut, para, item, list_id)
         cursor = cut

@@ -8,6 +8,7 @@ column of the file the user opened.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 
@@ -59,6 +60,9 @@ class TextBuilder:
         return MappedText("".join(self._chars), tuple(self._origin))
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 @dataclass(frozen=True)
 class LineIndex:
     """Turns an index into the original text into 1-based (line, column).
@@ -71,18 +75,7 @@ class LineIndex:
 
     def __post_init__(self) -> None:
         starts = [0]
-        text = self.text
-        i = 0
-        n = len(text)
-        while i < n:
-            ch = text[i]
-            if ch == "\n":
-                starts.append(i + 1)
-            elif ch == "\r":
-                if i + 1 < n and text[i + 1] == "\n":
-                    i += 1
-                starts.append(i + 1)
-            i += 1
+        starts.extend(m.end() for m in _LINE_BREAK.finditer(self.text))
         object.__setattr__(self, "starts", tuple(starts))
 
     def position(self, index: int) -> tuple[int, int]:

@@ -82,7 +82,7 @@ def build_engine(spec: EngineSpec):
 # Engine modules whose code decides a reply's result. Other modules (cli, lsp,
 # server, output...) change often and do not: editing them must not force a
 # re-check of every stored reply.
-ENGINE_MODULES = ("engine", "nlp", "segment", "sentences", "text", "inputs", "htmltext", "readability", "registry",
+ENGINE_MODULES = ("engine", "nlp", "prefilter", "segment", "sentences", "text", "inputs", "htmltext", "readability", "registry",
                   "checkapi", "fixes", "config")
 
 

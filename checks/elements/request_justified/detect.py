@@ -15,6 +15,10 @@ def unjustified_requests(ctx):
         s = sentences[i]
         if s.lead_in:
             continue  # its list items are the requests; each is checked
+        if _is_heading(s) and i + 1 < len(sentences):
+            # "What we need from you" over the asks: they carry the reasons.
+            if any(_has_reason(n) for n in sentences[i + 1:i + 3]):
+                continue
         if _own_reason(s) or (fix_reported and s.has("verify-fix")):
             continue
         if _neighbour_reason(sentences, i, set(requests)):
@@ -23,6 +27,11 @@ def unjustified_requests(ctx):
             continue
         missing.append(i)
     return missing
+
+
+def _is_heading(s):
+    text = s.text.strip().strip("*#_ ").rstrip()
+    return bool(text) and not text.endswith((".", "?", "!", ":", ";", ",")) and len(text.split()) <= 6
 
 
 def _has_reason(s):
