@@ -1,6 +1,7 @@
 """repeated-request: an item asked for again after the customer has replied."""
 
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z][a-z0-9_.\-]{2,}")
 # Words every request shares; they say nothing about what is asked for.
@@ -13,13 +14,21 @@ over under about need needs needed require required check confirm again once tha
 
 def _items(text, lexicon):
     lowered = " ".join(text.lower().split())
-    found = set()
-    for item, phrases in lexicon.items():
-        for phrase in phrases:
-            if re.search(r"(?<![\w.])" + re.escape(phrase.lower()) + r"(?![\w])", lowered):
-                found.add(item)
-                break
-    return found
+    return {item for item, pattern in _item_patterns(_frozen(lexicon)) if pattern.search(lowered)}
+
+
+def _frozen(lexicon):
+    return tuple((item, tuple(phrases)) for item, phrases in lexicon.items())
+
+
+@lru_cache(maxsize=16)
+def _item_patterns(lexicon):
+    """One pattern per item (its phrases as alternatives), compiled once per lexicon."""
+    return tuple(
+        (item, re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(p.lower()) for p in phrases) + r")(?![\w])"))
+        for item, phrases in lexicon
+        if phrases  # an item with no phrases is never found
+    )
 
 
 def _words(text):
