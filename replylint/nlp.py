@@ -197,8 +197,8 @@ def build_pipeline(patterns: Iterable[PatternSpec], model: str | None = None) ->
     nlp.max_length = 20_000_000
     nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
     nlp.add_pipe("replylint_sentences", first=True)
-    if not model:
-        nlp.add_pipe("replylint_lemmas", after="replylint_sentences")
+    # A model's own lemmatizer is excluded above; LEMMA patterns need ours either way.
+    nlp.add_pipe("replylint_lemmas", after="replylint_sentences")
     signals = nlp.add_pipe("replylint_signals", last=True)
     signals.add_patterns(patterns)
     return nlp

@@ -10,7 +10,10 @@ def request_sentences(ctx):
     for s in ctx.sentences:
         if s.has("courtesy") and not s.has("request"):
             continue
-        asks = [sig for sig in s.matches("request") if not s.governed_by(sig, ("conditional",), window=50)]
+        # "Kindly let us know if any queries": the ask is the closing formula itself.
+        formulas = s.matches("not-request")
+        asks = [sig for sig in s.matches("request") if not s.governed_by(sig, ("conditional",), window=50)
+                and not any(f.start < sig.end and sig.start < f.end for f in formulas)]
         if s.has("not-request") and not asks:
             continue
         acts_then_reports = s.has("request-act") and s.has("report-back")
