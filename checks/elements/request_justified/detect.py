@@ -45,7 +45,7 @@ def _own_reason(s):
 
 def _neighbour_reason(sentences, i, requests):
     s = sentences[i]
-    for j in (i + 1, i - 1):
+    for j in _neighbours(sentences, i, requests):
         if 0 <= j < len(sentences):
             n = sentences[j]
             if j == i - 1 and (i - 2) in requests:
@@ -62,6 +62,16 @@ def _neighbour_reason(sentences, i, requests):
             if not direct_asks:
                 return True
     return False
+
+
+def _neighbours(sentences, i, requests):
+    yield i + 1
+    yield i - 1
+    # "Which version are you on? `tool --version` prints it. The retry loop
+    # changed in 2.7, so ...": a short aside between the ask and its reason.
+    aside = sentences[i + 1] if i + 1 < len(sentences) else None
+    if aside is not None and (i + 1) not in requests and not _has_reason(aside) and len(aside.text.split()) <= 8:
+        yield i + 2
 
 
 def _lead_in_reason(sentences, i):
