@@ -303,7 +303,7 @@ class SentencePrefilter:
                 hits = search_set.Match(sentence)
                 if not hits or 0 not in hits:
                     return self.everything  # the DFA gave up: no sentinel
-                matched.update(ids[h] for h in hits)
+                matched.update(map(ids.__getitem__, hits))
         except UnicodeEncodeError:  # lone surrogates: scan with everything
             return self.everything
         found = set(self.always)
