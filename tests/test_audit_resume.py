@@ -17,7 +17,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 MAP = "text=body,agent=author,ticket=ticket_id,created_at=created,id=message_id,direction=from_role,status=status"
-N_REPLIES = 1200
+# Large enough that a run cannot finish between two of its commits (every
+# 0.5 s): with a faster engine, 1,200 replies were once all checked before the
+# kill -9 landed.
+N_REPLIES = 5000
 
 
 def _generator():
