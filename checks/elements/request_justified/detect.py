@@ -59,7 +59,10 @@ def _neighbour_reason(sentences, i, requests):
             # A neighbour that asks for something else keeps its reason for itself;
             # "we need the server side to see which cipher it rejects" explains the ask.
             direct_asks = [sig for sig in n.matches("request") if not sig.pattern.endswith(".we-need")]
-            if not direct_asks:
+            # "Does it only happen with that lockfile? If so, please attach it;
+            # I want to see whether ...": the follow-up's reason covers the question.
+            follow_up = j == i + 1 and n.text.lower().startswith(("if so", "if yes", "if it does", "if that's the case", "if they do"))
+            if not direct_asks or follow_up:
                 return True
     return False
 
