@@ -45,7 +45,7 @@ _ASCII_MEMBERS = {
 _NEGATED = {_c.CATEGORY_NOT_DIGIT: _c.CATEGORY_DIGIT, _c.CATEGORY_NOT_WORD: _c.CATEGORY_WORD,
             _c.CATEGORY_NOT_SPACE: _c.CATEGORY_SPACE}
 _ASCII = frozenset(range(0x80))
-_WIDENING_VERSION = 2  # bump when widen() changes: cached results are keyed by it
+_WIDENING_VERSION = 4  # bump when requirements() changes: cached results are keyed by it
 _ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
 _REPEATS = tuple(op for op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)) if op)
 _ATOMIC = getattr(_c, "ATOMIC_GROUP", None)
@@ -112,22 +112,64 @@ def _alternatives(items) -> list[list]:
 
 
 def _segments(items, state) -> list[str]:
-    segments, current = [], []
+    segments: list[str] = []
+    current: list[tuple[str, int]] = []  # (emitted RE2 text, minimum width)
+
+    def width(part) -> int:
+        return _sre_parser.SubPattern(state, list(part)).getwidth()[0]
 
     def close() -> None:
-        if current and _sre_parser.SubPattern(state, list(current)).getwidth()[0] >= 2:
-            segments.append(_emit(current))
+        if sum(w for _, w in current) >= 2:
+            segments.append("".join(text for text, _ in current))
         current.clear()
 
     for item in items:
-        if item[0] in _ZERO_WIDTH:
-            continue  # dropping an assertion only widens
-        if _has_gap(item):
-            close()
+        op, av = item
+        if op is _c.ASSERT and not _has_gap_in(av[1]):
+            # "(?<=update\slevel\s)\d+": what a positive look-around needs is
+            # in the text too, so it is a requirement of its own.
+            if width(av[1]) >= 2:
+                segments.append(_emit(list(av[1])))
             continue
-        current.append(item)
+        if op in _ZERO_WIDTH:
+            continue  # dropping an assertion only widens
+        if not _has_gap(item):
+            current.append((_emit([item]), width([item])))
+            continue
+        branches = _branches(item)
+        if branches is not None:
+            # "(?:check\s+with|raise\s+(?:it|a\s+\w+)\s+with)": each alternative
+            # up to its first gap still follows the text before it directly.
+            prefixes = [_before_gap(list(b)) for b in branches]
+            current.append(("(?:" + "|".join(_emit(p) for p in prefixes) + ")", min(width(p) for p in prefixes)))
+        close()
     close()
     return segments
+
+
+def _branches(item):
+    """The alternatives of an alternation (also when wrapped in a group)."""
+    op, av = item
+    if op is _c.BRANCH:
+        return av[1]
+    if op is _c.SUBPATTERN and not av[1] & re.IGNORECASE and len(av[3]) == 1:
+        return _branches(av[3][0])
+    return None
+
+
+def _before_gap(items) -> list:
+    out = []
+    for item in items:
+        if item[0] in _ZERO_WIDTH:
+            continue
+        if _has_gap(item):
+            break
+        out.append(item)
+    return out
+
+
+def _has_gap_in(items) -> bool:
+    return any(_has_gap(i) for i in items)
 
 
 def _has_gap(item) -> bool:
