@@ -88,12 +88,20 @@ def _requirement_met(need, text):
     (r"\w{2,3}xy", ["ééééxy"]),  # upper bounds dropped
     (r"\b(?:we|i)\b[^.;]{0,40}?\b(?:tested|tried)\b", ["we have not yet tested", "I really tried"]),  # gaps
     (r"^if\s+(?:the|a)\s+\w+\s+(?:fails|breaks),\s*that\s+would", ["if the build breaks, that would"]),
+    (r"(?<=update\slevel\s)\d{1,4}\b", ["on update level 45"]),  # look-behind content required
+    (r"\b(?:check\s+with|raise\s+(?:it|a\s+\w+)\s+with)\s+(?:your|the)\s+team", ["raise a ticket with the team"]),
 ])
 def test_requirement_is_met_wherever_the_pattern_matches(pattern, matching):
     need = requirements(pattern)
     assert need is not None
     for text in matching:
         assert _requirement_met(need, text), (pattern, need, text)
+
+
+def test_look_arounds_and_gapped_alternations_still_narrow():
+    assert not _requirement_met(requirements(r"(?<=update\slevel\s)\d{1,4}\b"), "we tested 45 builds")
+    need = requirements(r"\b(?:check\s+with|raise\s+(?:it|a\s+\w+)\s+with)\s+(?:your|the)\s+team")
+    assert not _requirement_met(need, "the team will check it")
 
 
 def test_requirements_split_at_gaps_and_alternatives():
