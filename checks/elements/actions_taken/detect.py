@@ -2,9 +2,10 @@
 
 from replylint.checkapi import Detection, Evidence
 
-# A past form under a question to the customer ("have you tried") or a condition
-# ("if you restarted") reports nothing done.
-BLOCKERS = ("question-to-customer", "conditional")
+# A past form under a question to the customer ("have you tried"), a condition
+# ("if you restarted") or an assumption ("we take it that the invoices were
+# created before ...") reports nothing done.
+BLOCKERS = ("question-to-customer", "conditional", "assumption")
 
 
 def detect(ctx):

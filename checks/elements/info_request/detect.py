@@ -16,7 +16,8 @@ def request_sentences(ctx):
                 and not any(f.start < sig.end and sig.start < f.end for f in formulas)]
         if s.has("not-request") and not asks:
             continue
-        acts_then_reports = s.has("request-act") and s.has("report-back")
+        reports = [sig for sig in s.matches("report-back") if not any(f.start < sig.end and sig.start < f.end for f in formulas)]
+        acts_then_reports = s.has("request-act") and bool(reports)
         question = s.is_question and s.has("question-form") and not s.has("courtesy")
         if asks or acts_then_reports or question:
             found.append(s.index)
