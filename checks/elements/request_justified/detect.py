@@ -52,7 +52,11 @@ def _neighbour_reason(sentences, i, requests):
                 continue  # that reason already explains the request before it
             # A reason beside a request explains it when it stands in the same block
             # and is not another list item's own reason.
-            if n.block != s.block or not _has_reason(n) or n.is_question:
+            # "please send the output of these two commands:" then the commands,
+            # then "The first shows whether ...": the reason stands after the
+            # block the request introduces.
+            introduces = j == i + 1 and s.text.rstrip().endswith(":")
+            if (n.block != s.block and not introduces) or not _has_reason(n) or n.is_question:
                 continue
             if n.list_item is not None and j in requests:
                 continue  # another list item's own reason
