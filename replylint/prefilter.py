@@ -1,21 +1,23 @@
-"""Which of the check patterns can match in a sentence, found in one pass.
+"""Which of the check patterns can match in a sentence, found with RE2.
 
 Running each of the ~100 check patterns over each sentence with Python's ``re``
 was three quarters of a warm check: most patterns start with ``\\b`` or a
 look-behind, which turns off ``re``'s literal-prefix search, so every pattern
 is tried at every position of every sentence.
 
-Here every pattern gets a *widened* copy that RE2 can run (look-arounds and
-``\\b`` dropped, upper repeat bounds dropped, character classes widened to
-every non-ASCII character). A widened pattern matches wherever the original
-does, so a sentence in which RE2's set search (one DFA pass for all patterns)
-finds no match for a pattern cannot hold a match of the original either.
-Only the surviving (pattern, sentence) pairs are run with ``re``, which still
-decides every match, so results are exactly those of scanning everything.
+Here every pattern gets a *requirement*: for each top-level alternative, the
+segments of it that any match must contain, widened so RE2 can run them
+(look-arounds and ``\\b`` dropped, upper repeat bounds dropped, ``\\w``/``\\s``/``\\d``
+taking every non-ASCII character) and cut where the pattern has a letter-eating
+gap. Wherever a pattern matches, its requirement is met, so a sentence that
+does not meet it cannot hold a match. RE2 set searches (the segments spread
+over a few sets) test every requirement in one DFA pass per set; only the
+patterns that survive run with ``re``, which still decides every match, so the
+results are exactly those of scanning everything.
 
 If RE2's DFA runs out of memory it reports no match at all; a sentinel pattern
-that matches every sentence tells that case apart, and the sentence is then
-scanned with every pattern.
+in each set that matches every sentence tells that case apart, and the sentence
+is then scanned with every pattern.
 """
 
 from __future__ import annotations
@@ -53,21 +55,6 @@ _ATOMIC = getattr(_c, "ATOMIC_GROUP", None)
 
 class _Unsupported(Exception):
     pass
-
-
-def widen(pattern: str, flags: int = 0) -> str | None:
-    """An RE2 pattern matching at least wherever ``pattern`` matches, or None
-    when there is no useful one (it would match the empty string, or uses
-    ignore-case or a conditional group)."""
-    if flags & re.IGNORECASE:
-        return None
-    try:
-        parsed = _sre_parser.parse(pattern, flags)
-        if parsed.state.flags & re.IGNORECASE or parsed.getwidth()[0] == 0:
-            return None
-        return _emit(list(parsed))
-    except (_Unsupported, re.error, KeyError, RecursionError):
-        return None
 
 
 def requirements(pattern: str, flags: int = 0) -> tuple[tuple[str, ...], ...] | None:
