@@ -107,7 +107,8 @@ class SignalMatcher:
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.token_matcher = Matcher(nlp.vocab)
         self.regexes: list[PatternSpec] = []
-        self.prefilter: SentencePrefilter | None = None
+        self._prefilter: SentencePrefilter | None = None
+        self._sentences_seen = 0
         self.labels: dict[str, str] = {}
 
     def add_patterns(self, patterns: Iterable[PatternSpec]) -> None:
@@ -119,9 +120,26 @@ class SignalMatcher:
                 self.phrase_matcher.add(p.id, [self.make_doc(text) for text in p.data])
             else:
                 self.token_matcher.add(p.id, [p.data])
-        # Case-sensitive patterns run on the original text; the prefilter sees
-        # the folded one, so they get no widened copy and are always run.
-        self.prefilter = SentencePrefilter([p.data if p.folded else _NEVER_WIDENED for p in self.regexes])
+        self._prefilter = None
+
+    @property
+    def prefilter(self) -> SentencePrefilter:
+        if self._prefilter is None:
+            # Case-sensitive patterns run on the original text; the prefilter
+            # sees the folded one, so they get no requirement and always run.
+            self._prefilter = SentencePrefilter([p.data if p.folded else _NEVER_WIDENED for p in self.regexes])
+        return self._prefilter
+
+    def _candidates(self, sentence_count: int):
+        """The prefilter costs ~45 ms to set up (RE2 import and compile), more
+        than scanning a few replies in full saves, so a one-reply CLI check scans
+        in full; long-running use (API, editor, audit) switches to it after a
+        few replies. Both give the same signals."""
+        self._sentences_seen += sentence_count
+        if self._prefilter is None and self._sentences_seen <= PREFILTER_AFTER_SENTENCES:
+            everything = tuple(range(len(self.regexes)))
+            return lambda sentence: everything
+        return self.prefilter.candidates
 
     def __call__(self, doc: Doc) -> Doc:
         sentences: list[Sentence] = doc.user_data.get(SENTENCES_KEY) or split_sentences(doc_text(doc))
@@ -137,7 +155,7 @@ class SignalMatcher:
         if self.regexes:
             text = doc_text(doc)
             folded = fold_case(text)
-            regexes, candidates = self.regexes, self.prefilter.candidates
+            regexes, candidates = self.regexes, self._candidates(len(sentences))
             for sentence in sentences:
                 start, end = sentence.start, sentence.end
                 chunk, low = text[start:end], folded[start:end]
@@ -149,6 +167,8 @@ class SignalMatcher:
         doc.user_data[SIGNALS_KEY] = found
         return doc
 
+
+PREFILTER_AFTER_SENTENCES = 150
 
 # Stands in for a case-sensitive pattern: an ignore-case pattern is never widened.
 _NEVER_WIDENED = re.compile("", re.IGNORECASE)

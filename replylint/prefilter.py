@@ -26,15 +26,21 @@ import hashlib
 import re
 import sys
 from collections.abc import Sequence
+from functools import lru_cache
 from re import _constants as _c
 from re import _parser as _sre_parser
 
 from . import __version__, cache
 
-try:
-    import re2
-except ImportError:  # pragma: no cover - google-re2 ships wheels for the common platforms
-    re2 = None
+
+@lru_cache(maxsize=1)
+def _re2():
+    """google-re2, imported when a prefilter is first built (13 ms), or None."""
+    try:
+        import re2
+    except ImportError:  # pragma: no cover - google-re2 ships wheels for the common platforms
+        return None
+    return re2
 
 _NON_ASCII = r"\x{80}-\x{10ffff}"
 # The ASCII members of Python's classes are fixed; outside ASCII we accept
@@ -302,6 +308,7 @@ class SentencePrefilter:
         # Segment id -> (pattern, all segments of one alternative), filed under
         # the alternative's longest segment only.
         self._by_segment: dict[int, list[tuple[int, frozenset[int]]]] = {}
+        re2 = _re2()
         if re2 is None:
             return
         segment_ids: dict[str, int] = {}
