@@ -20,7 +20,13 @@ def detect(ctx):
         else:
             # "We tried your config on 3.8.2 and it works fine": our own attempt
             # that succeeded is a failed reproduction, unless a fix made it work.
-            success = [sig for sig in s.matches("success") if not s.governed_by(sig, ("conditional", "question-to-customer", "you-subject"))]
-            if success and s.index in tried and not s.has("after-fix") and not s.is_question:
+            blockers = ("conditional", "question-to-customer", "you-subject", "customer-side")
+            success = [sig for sig in s.matches("success", "clean-result") if not s.governed_by(sig, blockers, window=60)]
+            # "We built a replica from your snapshot. It stayed in sync for four hours."
+            prev = ctx.sentences[s.index - 1] if s.index > 0 else None
+            attempt_before = (prev is not None and prev.index in tried and prev.paragraph == s.paragraph
+                              and prev.has("attempt") and not prev.has("after-fix", "remedy-action", "reproduced")
+                              and any(sig.label == "clean-result" for sig in success))
+            if success and (s.index in tried or attempt_before) and not s.has("after-fix") and not s.is_question:
                 evidence.append(Evidence(s.index, f"our attempt succeeded: {success[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
