@@ -300,19 +300,12 @@ def _expand_lexicons(regex: str, lexicons: Mapping[str, tuple[str, ...]], path: 
     return _LEXICON_REF.sub(repl, regex)
 
 
+_ESCAPE_OR_TEXT = re.compile(r"\\.|[^\\]+|\\", re.S)
+
+
 def lower_pattern(pattern: str) -> str:
     """Lower-case the letters of a regex, leaving escapes (\\S, \\W, \\b...) alone."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
-            out.append(pattern[i:i + 2])
-            i += 2
-            continue
-        out.append(ch.lower())
-        i += 1
-    return "".join(out)
+    return _ESCAPE_OR_TEXT.sub(lambda m: m.group(0) if m.group(0).startswith("\\") else m.group(0).lower(), pattern)
 
 
 def fold_case(text: str) -> str:
