@@ -127,7 +127,7 @@ class SignalMatcher:
         if self._prefilter is None:
             # Case-sensitive patterns run on the original text; the prefilter
             # sees the folded one, so they get no requirement and always run.
-            self._prefilter = SentencePrefilter([p.data if p.folded else _NEVER_WIDENED for p in self.regexes])
+            self._prefilter = SentencePrefilter([p.data if p.folded else _NO_REQUIREMENT for p in self.regexes])
         return self._prefilter
 
     def _candidates(self, sentence_count: int):
@@ -170,8 +170,8 @@ class SignalMatcher:
 
 PREFILTER_AFTER_SENTENCES = 150
 
-# Stands in for a case-sensitive pattern: an ignore-case pattern is never widened.
-_NEVER_WIDENED = re.compile("", re.IGNORECASE)
+# Stands in for a case-sensitive pattern: an ignore-case pattern gets no requirement.
+_NO_REQUIREMENT = re.compile("", re.IGNORECASE)
 
 
 def _marker_start(text: str, sentence: Sentence) -> int:
