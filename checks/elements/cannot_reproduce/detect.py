@@ -13,7 +13,7 @@ def detect(ctx):
                 continue
             if sig.label in ("works-for-us", "not-happening") and s.is_question:
                 continue
-            if sig.label == "not-happening" and s.has("after-fix"):
+            if sig.label == "not-happening" and s.has("after-fix", "remedy-action"):
                 continue  # "it does not happen after the patch" is the fix working
             evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
             break

@@ -15,6 +15,8 @@ def unjustified_requests(ctx):
         s = sentences[i]
         if s.lead_in:
             continue  # its list items are the requests; each is checked
+        if _announces(s) and (i + 1) in requests:
+            continue  # "A couple of things would help." before the asks themselves
         if _is_heading(s) and i + 1 < len(sentences):
             # "What we need from you" over the asks: they carry the reasons.
             if any(_has_reason(n) for n in sentences[i + 1:i + 3]):
@@ -32,6 +34,11 @@ def unjustified_requests(ctx):
 def _is_heading(s):
     text = s.text.strip().strip("*#_ ").rstrip()
     return bool(text) and not text.endswith((".", "?", "!", ":", ";", ",")) and len(text.split()) <= 6
+
+
+def _announces(s):
+    asks = s.matches("request")
+    return bool(asks) and all(a.pattern.endswith(".would-help") for a in asks) and len(s.text.split()) <= 8
 
 
 def _has_reason(s):
