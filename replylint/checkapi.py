@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Signal:
     """One pattern match: which pattern, its label, where (offsets in the analysed text)."""
 
@@ -23,7 +23,7 @@ class Signal:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SentenceView:
     index: int
     start: int
@@ -72,20 +72,20 @@ class SentenceView:
         return ("list", self.list_id) if self.list_id is not None else ("paragraph", self.paragraph)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     sentence: int
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Detection:
     value: bool | None
     evidence: tuple[Evidence, ...] = ()
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DetectContext:
     sentences: tuple[SentenceView, ...]
     elements: Mapping[str, Detection]
@@ -103,7 +103,7 @@ class DetectContext:
         return tuple(self.sentences[i] for i in idx)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     """A rule's finding before the engine adds severity, message and position.
 
@@ -116,7 +116,7 @@ class Hit:
     severity: str | None = None  # overrides the rule's default severity for this hit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Metrics:
     sentences: int
     words: int
@@ -126,7 +126,7 @@ class Metrics:
     sentence_words: tuple[tuple[int, int], ...]  # (sentence index, word count)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleContext:
     kind: str
     elements: Mapping[str, bool | None]

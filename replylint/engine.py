@@ -25,7 +25,7 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 SUPPRESSION_RULE = "unused-suppression"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     severity: str

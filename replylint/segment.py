@@ -52,7 +52,7 @@ _CODE_LINE = re.compile(
 _CODE_END = re.compile(r"[;{}]\s*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MailConventions:
     greeting: re.Pattern[str]
     greeting_prefix: re.Pattern[str]
@@ -61,14 +61,14 @@ class MailConventions:
     quote_start: re.Pattern[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Region:
     start: int
     end: int
     kind: str  # quote | code | greeting | signoff | comment
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SuppressionComment:
     action: str  # ignore | disable | enable
     rules: tuple[str, ...]  # empty: all rules
@@ -77,7 +77,7 @@ class SuppressionComment:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segmented:
     text: str  # masked text: same length as the input
     regions: tuple[Region, ...]

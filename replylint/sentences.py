@@ -20,7 +20,7 @@ _INITIAL = re.compile(r"\b[A-Z]$")
 _BOUNDARY = re.compile(r"([.!?]+|[.!?]*[\"')\]]+)(?=\s+[\"'(\[]?[A-Z0-9@#*_`])|[!?]+(?=\s)|\.(?=\s+[a-z]{2,}\s)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     start: int
     end: int
