@@ -53,7 +53,7 @@ _ASCII_MEMBERS = {
 _NEGATED = {_c.CATEGORY_NOT_DIGIT: _c.CATEGORY_DIGIT, _c.CATEGORY_NOT_WORD: _c.CATEGORY_WORD,
             _c.CATEGORY_NOT_SPACE: _c.CATEGORY_SPACE}
 _ASCII = frozenset(range(0x80))
-_WIDENING_VERSION = 4  # bump when requirements() changes: cached results are keyed by it
+_REQUIREMENTS_VERSION = 4  # bump when requirements() changes: cached results are keyed by it
 _ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
 _REPEATS = tuple(op for op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)) if op)
 _ATOMIC = getattr(_c, "ATOMIC_GROUP", None)
@@ -171,13 +171,13 @@ def _has_gap(item) -> bool:
         _low, high, sub = av
         if (high is _c.MAXREPEAT or high > 1) and _takes_most_letters(list(sub)):
             return True
-        return any(_has_gap(i) for i in sub)
+        return _has_gap_in(sub)
     if op is _c.SUBPATTERN:
-        return any(_has_gap(i) for i in av[3])
+        return _has_gap_in(av[3])
     if op is _ATOMIC:
-        return any(_has_gap(i) for i in av)
+        return _has_gap_in(av)
     if op is _c.BRANCH:
-        return any(_has_gap(i) for branch in av[1] for i in branch)
+        return any(_has_gap_in(branch) for branch in av[1])
     return op is _c.GROUPREF
 
 
@@ -210,12 +210,19 @@ def _ascii_members(op, av) -> frozenset[int]:
         elif iop is _c.RANGE:
             members.update(range(iav[0], min(iav[1], 0x7F) + 1))
         elif iop is _c.CATEGORY:
-            if iav in _ASCII_MEMBERS:
-                members |= _ASCII_MEMBERS[iav]
-            elif iav in _NEGATED:
-                members |= _ASCII - _ASCII_MEMBERS[_NEGATED[iav]]
+            members |= _category_ascii(iav) or frozenset()
     members &= _ASCII
     return frozenset(_ASCII - members) if negate else frozenset(members)
+
+
+def _category_ascii(category) -> frozenset[int] | None:
+    """The ASCII members of ``\\d``, ``\\w``, ``\\s`` or their negations (fixed in
+    Python whatever the Unicode version), or None for another category."""
+    if category in _ASCII_MEMBERS:
+        return _ASCII_MEMBERS[category]
+    if category in _NEGATED:
+        return _ASCII - _ASCII_MEMBERS[_NEGATED[category]]
+    return None
 
 
 def _emit(items) -> str:
@@ -268,14 +275,11 @@ def _char_class(items) -> str:
         elif op is _c.RANGE:
             ranges.append(f"{_char(av[0])}-{_char(av[1])}")
         elif op is _c.CATEGORY:
-            if av in _ASCII_MEMBERS:
-                members |= _ASCII_MEMBERS[av]
-                any_non_ascii = True
-            elif av in _NEGATED:
-                members |= _ASCII - _ASCII_MEMBERS[_NEGATED[av]]
-                any_non_ascii = True
-            else:
+            ascii_part = _category_ascii(av)
+            if ascii_part is None:
                 raise _Unsupported(str(av))
+            members |= ascii_part
+            any_non_ascii = True
         else:
             raise _Unsupported(str(op))
     if negate:
@@ -356,7 +360,7 @@ def _requirements_cached(patterns: list[tuple[str, int]]) -> list:
     checks, a third of a cold check), so the results are kept in the user's
     cache folder."""
     # Keyed by everything that shapes the result: the patterns, this code, Python's parser.
-    stamp = (patterns, __version__, sys.version_info[:2], _WIDENING_VERSION)
+    stamp = (patterns, __version__, sys.version_info[:2], _REQUIREMENTS_VERSION)
     key = hashlib.sha256(repr(stamp).encode("utf-8", "surrogatepass")).hexdigest()[:24]
     name = f"prefilter-{key}.marshal"
     cached = cache.load(name)

@@ -13,10 +13,10 @@ def request_sentences(ctx):
         # "Kindly let us know if any queries": the ask is the closing formula itself.
         formulas = s.matches("not-request")
         asks = [sig for sig in s.matches("request") if not s.governed_by(sig, ("conditional",), window=50)
-                and not any(f.start < sig.end and sig.start < f.end for f in formulas)]
+                and not _within(sig, formulas)]
         if s.has("not-request") and not asks:
             continue
-        reports = [sig for sig in s.matches("report-back") if not any(f.start < sig.end and sig.start < f.end for f in formulas)]
+        reports = [sig for sig in s.matches("report-back") if not _within(sig, formulas)]
         acts_then_reports = s.has("request-act") and bool(reports)
         question = s.is_question and s.has("question-form") and not s.has("courtesy")
         if asks or acts_then_reports or question:
@@ -31,6 +31,10 @@ def request_sentences(ctx):
                     break
                 found.add(item.index)
     return sorted(found)
+
+
+def _within(signal, formulas):
+    return any(f.start < signal.end and signal.start < f.end for f in formulas)
 
 
 def detect(ctx):

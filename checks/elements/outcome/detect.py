@@ -2,8 +2,10 @@
 
 from replylint.checkapi import Detection, Evidence
 
-# A result inside a condition or a question, or advice to the customer, is not ours.
-BLOCKERS = ("conditional", "question-to-customer", "you-subject")
+# A result inside a question or advice to the customer is not ours; neither is
+# one inside a condition, which governs its whole clause, however long ("...
+# tells us whether the provider returns X or our client drops it").
+BLOCKERS = ("question-to-customer", "you-subject")
 
 
 def detect(ctx):
@@ -19,8 +21,6 @@ def detect(ctx):
             continue  # "If it's also 40 s, the cache isn't the culprit": a hypothesis
         labels = ("fixed",) if s.index in requests else ("result", "finding", "fixed", "reproduced")
         for sig in s.matches(*labels):
-            # "... tells us whether the provider returns X or our client drops it":
-            # a condition governs its whole clause, however long.
             if s.governed_by(sig, BLOCKERS, window=40) or s.governed_by(sig, ("conditional",), window=80):
                 continue
             if sig.label in ("fixed", "reproduced") and s.governed_by(sig, ("will-future",), window=30):

@@ -12,9 +12,9 @@ over under about need needs needed require required check confirm again once tha
 """.split())
 
 
-def _items(text, lexicon):
+def _items(text, item_patterns):
     lowered = " ".join(text.lower().split())
-    return {item for item, pattern in _item_patterns(_frozen(lexicon)) if pattern.search(lowered)}
+    return {item for item, pattern in item_patterns if pattern.search(lowered)}
 
 
 def _frozen(lexicon):
@@ -43,7 +43,7 @@ def _similar(a, b, threshold, min_shared):
 
 
 def check(ctx):
-    lexicon = ctx.options["items"]
+    item_patterns = _item_patterns(_frozen(ctx.options["items"]))
     threshold = float(ctx.options["similarity"])
     min_shared = int(ctx.options["min-shared-words"])
     asked = []  # (item or None, word set, message, index) for every earlier request
@@ -54,7 +54,7 @@ def check(ctx):
         first = None
         current = []
         for request in m.requests:
-            items = _items(request, lexicon)
+            items = _items(request, item_patterns)
             words = _words(request)
             current.append((items, words))
             for earlier_items, earlier_words, earlier, j in asked:
