@@ -34,6 +34,7 @@ from .sentences import Sentence, split_sentences
 
 SENTENCES_KEY = "replylint_sentences"
 SIGNALS_KEY = "replylint_signals"
+LOWERS_KEY = "replylint_lowers"
 
 
 TEXT_KEY = "replylint_text"
@@ -76,11 +77,20 @@ class LookupLemmas:
         # Hash to hash, so a Doc's lemmas are set in one array write instead of
         # one Python-level assignment per token.
         self.by_hash = {strings.add(form): strings.add(lemma) for form, lemma in table.items()}
+        self.table = table
+
+    def forms_of(self, lemmas: Iterable[str]) -> frozenset[str]:
+        """Every lower-case form this table gives one of ``lemmas``."""
+        wanted = set(lemmas)
+        return frozenset({form for form, lemma in self.table.items() if lemma in wanted}
+                         | {lemma for lemma in wanted if lemma not in self.table})
 
     def __call__(self, doc: Doc) -> Doc:
         if len(doc):
             by_hash = self.by_hash
-            lemmas = [by_hash.get(h, h) for h in doc.to_array(LOWER).tolist()]
+            lowers = doc.to_array(LOWER).tolist()
+            doc.user_data[LOWERS_KEY] = lowers
+            lemmas = [by_hash.get(h, h) for h in lowers]
             doc.from_array([LEMMA], numpy.array(lemmas, dtype="uint64").reshape(-1, 1))
         return doc
 
@@ -92,11 +102,11 @@ class SentenceBoundaries:
         if len(doc) and not doc.has_annotation("DEP"):
             # One array write: setting token.is_sent_start one token at a time
             # re-validates the whole Doc each time (quadratic on long replies).
-            idx = doc.to_array("IDX").astype("int64")
             text = doc_text(doc)
-            flags = numpy.where(numpy.isin(idx, [_marker_start(text, s) for s in sentences]), 1, -1)
+            starts = {_marker_start(text, s) for s in sentences}
+            flags = [1 if i in starts else -1 for i in doc.to_array("IDX").tolist()]
             flags[0] = 1
-            doc.from_array([SENT_START], flags.astype("uint64").reshape(-1, 1))
+            doc.from_array([SENT_START], numpy.array(flags, dtype="int64").astype("uint64").reshape(-1, 1))
         return doc
 
 
@@ -107,6 +117,10 @@ class SignalMatcher:
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.token_matcher = Matcher(nlp.vocab)
         self.regexes: list[PatternSpec] = []
+        # Per token pattern, sets of lower-case forms (as hashes) it needs a
+        # word of each; None when some pattern cannot be narrowed so (token_gate).
+        self.token_gate: list[list[frozenset[int]]] | None = []
+        self.lemma_forms = None  # set by build_pipeline when our table is the only lemmatizer
         self._prefilter: SentencePrefilter | None = None
         self._sentences_seen = 0
         self.labels: dict[str, str] = {}
@@ -120,7 +134,16 @@ class SignalMatcher:
                 self.phrase_matcher.add(p.id, [self.make_doc(text) for text in p.data])
             else:
                 self.token_matcher.add(p.id, [p.data])
+                needed = token_gate(p.data, self.lemma_forms)
+                if needed is None or self.token_gate is None:
+                    self.token_gate = None
+                else:
+                    strings = self.vocab.strings
+                    self.token_gate.append([frozenset(strings.add(form) for form in forms) for forms in needed])
         self._prefilter = None
+
+    def _token_pattern_possible(self, lowers: set[int]) -> bool:
+        return any(all(not forms.isdisjoint(lowers) for forms in needed) for needed in self.token_gate)
 
     @property
     def prefilter(self) -> SentencePrefilter:
@@ -148,6 +171,12 @@ class SignalMatcher:
         for matcher in (self.phrase_matcher, self.token_matcher):
             if len(matcher) == 0:
                 continue
+            if matcher is self.token_matcher and self.token_gate is not None:
+                # spaCy's Matcher walks every token in Python; most replies hold
+                # none of the words a token pattern needs.
+                lowers = doc.user_data.get(LOWERS_KEY)
+                if lowers is not None and not self._token_pattern_possible(set(lowers)):
+                    continue
             for match_id, start, end in matcher(doc):
                 span = doc[start:end]
                 pid = strings[match_id]
@@ -169,6 +198,34 @@ class SignalMatcher:
 
 
 PREFILTER_AFTER_SENTENCES = 150
+
+_REQUIRED_OPS = (None, "+", "{1,}")
+
+
+def token_gate(pattern: list[dict], lemma_forms=None) -> list[frozenset[str]] | None:
+    """For a Matcher ``pattern``, sets of lower-case word forms such that any
+    match holds a word of every set; None when no token says so. One set per
+    required token (no ``?``, ``*`` or ``!``) that names its words by LOWER,
+    ORTH/TEXT, or LEMMA when ``lemma_forms`` maps lemmas to their forms."""
+    needed: list[frozenset[str]] = []
+    for spec in pattern:
+        if spec.get("OP") not in _REQUIRED_OPS:
+            continue
+        for attr, value in spec.items():
+            if isinstance(value, str):
+                words = [value]
+            elif isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(w, str) for w in value["IN"]):
+                words = value["IN"]
+            else:
+                continue
+            if attr == "LOWER":
+                needed.append(frozenset(w for w in words if w == w.lower()))  # an upper-case LOWER never matches
+            elif attr in ("ORTH", "TEXT"):
+                needed.append(frozenset(w.lower() for w in words))
+            elif attr == "LEMMA" and lemma_forms is not None:
+                needed.append(lemma_forms(words))
+    return needed or None
+
 
 # Stands in for a case-sensitive pattern: an ignore-case pattern gets no requirement.
 _NO_REQUIREMENT = re.compile("", re.IGNORECASE)
@@ -218,7 +275,11 @@ def build_pipeline(patterns: Iterable[PatternSpec], model: str | None = None) ->
     nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
     nlp.add_pipe("replylint_sentences", first=True)
     # A model's own lemmatizer is excluded above; LEMMA patterns need ours either way.
-    nlp.add_pipe("replylint_lemmas", after="replylint_sentences")
+    lemmas = nlp.add_pipe("replylint_lemmas", after="replylint_sentences")
     signals = nlp.add_pipe("replylint_signals", last=True)
+    if not model:
+        # A trained pipeline's own components may set lemmas too, so only
+        # the blank one can narrow LEMMA patterns by our table's forms.
+        signals.lemma_forms = lemmas.forms_of
     signals.add_patterns(patterns)
     return nlp

@@ -12,6 +12,7 @@ own ``n_process`` was measured slower than one process on this machine.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing as mp
@@ -195,6 +196,18 @@ class InlineCheckers:
 
 # -- worker processes -------------------------------------------------------------------
 
+def tune_collector_for_batch_work() -> None:
+    """For a process that owns its engine and checks replies for a long time.
+    The engine's few hundred thousand long-lived objects (vocab, patterns,
+    registry) are moved out of the collector's sight, and the young
+    generation is collected every 20,000 allocations instead of 700: each
+    reply allocates a few thousand short-lived objects that reference counting
+    frees anyway. Measured ~0.1 ms less CPU a reply (bench/bench_audit.py)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def _worker_main(spec: EngineSpec, tasks: Any, results: Any, parent: int) -> None:
     # Ctrl-C reaches the whole process group: the main process handles it (saves
     # what came back, then stops the workers), so workers ignore it.
@@ -204,6 +217,7 @@ def _worker_main(spec: EngineSpec, tasks: Any, results: Any, parent: int) -> Non
     except Exception as exc:  # noqa: BLE001 - reported to the main process, which stops the run
         results.put(("failed", f"the engine cannot be built: {exc}"))
         return
+    tune_collector_for_batch_work()
     results.put(("ready", os.getpid()))
     cache: OrderedDict = OrderedDict()
     while True:
