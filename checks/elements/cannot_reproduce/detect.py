@@ -5,9 +5,14 @@ from replylint.checkapi import Detection, Evidence
 
 def detect(ctx):
     tried = {e.sentence for e in ctx.elements["actions_taken"].evidence}
+    # "We reproduced it on an iPad Air ... it does not happen on an iPad Pro": once
+    # the reply reports the problem reproduced, where it does not happen is detail.
+    reproduced = any(s.has("reproduced") and s.index in tried for s in ctx.sentences)
     evidence = []
     for s in ctx.sentences:
         for sig in s.matches("cannot-reproduce", "works-for-us", "not-happening"):
+            if sig.label == "not-happening" and reproduced:
+                continue
             # "if it works on your side" and "does it work for you?" are not our result.
             if s.governed_by(sig, ("conditional", "question-to-customer")):
                 continue

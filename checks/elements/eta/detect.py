@@ -19,7 +19,9 @@ def detect(ctx):
             continue
         if s.is_question and s.index not in commitments:
             continue
-        ahead = s.index in commitments or s.has("will-future", "eta-marker")
+        # "I'll close this case on Friday": the only thing ahead is closing it.
+        closing_only = s.has("admin-future") and s.index not in commitments and not s.has("eta-marker")
+        ahead = s.index in commitments or s.has("eta-marker") or (s.has("will-future") and not closing_only)
         anchored = any(_anchored(s, t) for t in times)
         if ahead or (anchored and s.index not in past):
             evidence.append(Evidence(s.index, f"time: {times[0].text.strip()!r}"))
