@@ -241,7 +241,7 @@ def _mark_greeting_and_signoff(text, lines, kinds, conv: MailConventions, region
     # everything after it up to quoted history (name, title, phone, disclaimer).
     for i in prose:
         s, e = lines[i]
-        if conv.signoff.match(text[s:e]) and _is_late(i, prose):
+        if conv.signoff.match(text[s:e]) and _is_late(i, prose, text, lines):
             for j in range(i, len(kinds)):
                 if kinds[j] == "quote":
                     break
@@ -250,7 +250,11 @@ def _mark_greeting_and_signoff(text, lines, kinds, conv: MailConventions, region
             break
 
 
-def _is_late(i: int, prose: list[int]) -> bool:
-    """A sign-off stands in the last few prose lines, not at the top."""
+def _is_late(i: int, prose: list[int], text: str, lines) -> bool:
+    """A sign-off stands in the last few prose lines, not at the top. As the
+    first prose line ("> quoted question" then "Thanks, Lena." and the answer)
+    it is a thank-you opening unless only a short signature follows."""
     remaining = [j for j in prose if j > i]
+    if i == prose[0] and remaining:
+        return len(remaining) <= 3 and all(lines[j][1] - lines[j][0] <= 60 for j in remaining)
     return len(remaining) <= 8 or i == prose[-1]

@@ -64,6 +64,22 @@ def test_inputs_greeting_and_signature_are_not_sentences(engine):
     assert texts == ["We could not reproduce it on 4.2.0."]
 
 
+def test_inputs_thank_you_after_a_quote_opens_the_reply(engine):
+    # "Thanks, Lena." looks like a sign-off, but the whole answer follows it.
+    text = ("> The terminal shows 'Host unreachable' every morning.\n\nThanks, Lena.\n\n"
+            "I went through the terminal's network log for the last 7 days and found that it loses its DHCP lease at 07:58.\n\n"
+            "Could you send the router's DHCP lease time, so we can check it against the 24-hour cycle in the log?\n\n"
+            "I will compare it with the log and come back to you by Wednesday.\n\nBest regards,\nTobias\nPOS Support, 2nd line\n")
+    result = engine.check_text(text)
+    assert result.elements["actions_taken"] and result.elements["info_request"] and result.elements["eta"]
+    assert not any("Tobias" in s.text for s in result.sentences)
+
+
+def test_inputs_sign_off_alone_with_short_signature_is_still_a_sign_off(engine):
+    text = "> Is the fix in 4.2.1?\n\nRegards,\nSam\nSupport | Acme\n"
+    assert engine.check_text(text).sentences == ()
+
+
 def test_inputs_eml_quoted_printable_and_charset_fallback(engine, tmp_path):
     body = "Hallo J\u00fcrgen,\n\nWe could not reproduce this on 4.2.0.\n\nGr\u00fc\u00dfe\n"
     qp = quopri.encodestring(body.encode("latin-1")).decode("ascii")
