@@ -64,6 +64,9 @@ class _Converter(HTMLParser):
             self._newline(at)
         if tag == "br":
             self.out.add_char("\n", at)
+        if tag in ("td", "th") and self.out.last() not in ("", "\n", " ", "\t"):
+            # Cells of a row stay apart ("Serial number<TAB>PT-200"), not "Serial numberPT-200".
+            self.out.add("\t", at, synthetic=True)
         if is_quote:
             self._newline(at)
             self.quote_stack.append(tag)

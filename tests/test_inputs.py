@@ -8,6 +8,7 @@ import quopri
 
 import pytest
 
+from replylint.htmltext import html_to_text
 from replylint.inputs import InputError, detect_format, read_path, source_from_bytes
 
 
@@ -33,6 +34,15 @@ def test_inputs_html_entities_and_unbalanced_tags(engine):
     result = engine.check_text(html, name="r.html")
     assert result.error is None
     assert result.elements["actions_taken"] is True and result.elements["eta"] is True
+
+
+def test_inputs_html_table_cells_stay_apart(engine):
+    html = ("<p>We tested a unit on the same firmware as yours:</p>"
+            "<table><tr><th>Model</th><td>EdgeLink R900</td></tr><tr><td>Firmware</td><td>2.14.7</td></tr></table>"
+            "<p>It stayed up for 72 hours.</p>")
+    text = html_to_text(html).text
+    assert "Model\tEdgeLink R900" in text and "Firmware\t2.14.7" in text
+    assert "ModelEdgeLink" not in text
 
 
 def test_inputs_markdown_code_and_logs_are_masked(engine):
