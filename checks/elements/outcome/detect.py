@@ -1,11 +1,15 @@
 """outcome: a sentence reports a result or a conclusion about the case."""
 
+import re
+
 from replylint.checkapi import Detection, Evidence
 
 # A result inside a question or advice to the customer is not ours; neither is
 # one inside a condition, which governs its whole clause, however long ("...
 # tells us whether the provider returns X or our client drops it").
 BLOCKERS = ("question-to-customer", "you-subject")
+OPEN_QUESTION = re.compile(r"\b(?:investigat\w*|look(?:ing)?\s+into|checking|trying\s+to\s+(?:find\s+out|understand)|"
+                           r"find\s+out|work\s+out|understand)\s+(?:why|whether|if|how|what)\b[^.;:!?]*$", re.I)
 
 
 def detect(ctx):
@@ -23,6 +27,8 @@ def detect(ctx):
         for sig in s.matches(*labels):
             if s.governed_by(sig, BLOCKERS, window=40) or s.governed_by(sig, ("conditional",), window=80):
                 continue
+            if OPEN_QUESTION.search(s.text[:sig.start - s.start]):
+                continue  # "still investigating why the PDFs are missing": what is asked, not found
             if sig.label in ("fixed", "reproduced") and s.governed_by(sig, ("will-future",), window=30):
                 continue  # "will be fixed in 2.4" is a plan
             evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
