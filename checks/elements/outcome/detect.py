@@ -9,7 +9,7 @@ from replylint.checkapi import Detection, Evidence
 # tells us whether the provider returns X or our client drops it").
 BLOCKERS = ("question-to-customer", "you-subject")
 OPEN_QUESTION = re.compile(r"\b(?:investigat\w*|look(?:ing)?\s+into|checking|trying\s+to\s+(?:find\s+out|understand)|"
-                           r"find\s+out|work\s+out|understand)\s+(?:why|whether|if|how|what)\b[^.;:!?]*$", re.I)
+                           r"find\s+out|work\s+out|understand)\s+(?:why|whether|if|how|what)\b[^.;:!?]*$", re.IGNORECASE)
 
 
 def detect(ctx):
