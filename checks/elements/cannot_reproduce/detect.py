@@ -1,6 +1,13 @@
 """cannot_reproduce: the reply says the problem could not be reproduced here."""
 
+import re
+
 from replylint.checkapi import Detection, Evidence
+
+# "We installed agent 6.3.1 on three laptops in our lab": installing there is a
+# test, not a remedy on the customer's system.
+OUR_TEST_BED = re.compile(r"\b(?:in|on|at)\s+our\s+(?:lab|test\w*|side|end|staging|sandbox)\b|"
+                          r"\btest\s+(?:tenant|account|vm|machine|laptops?|cluster|environment|bed|rig)\b", re.IGNORECASE)
 
 
 def detect(ctx):
@@ -28,10 +35,19 @@ def detect(ctx):
             blockers = ("conditional", "question-to-customer", "you-subject", "customer-side")
             success = [sig for sig in s.matches("success", "clean-result") if not s.governed_by(sig, blockers, window=60)]
             # "We built a replica from your snapshot. It stayed in sync for four hours."
-            prev = ctx.sentences[s.index - 1] if s.index > 0 else None
-            attempt_before = (prev is not None and prev.index in tried and prev.paragraph == s.paragraph
-                              and prev.has("attempt") and not prev.has("after-fix", "remedy-action", "reproduced")
-                              and any(sig.label == "clean-result" for sig in success))
+            # The attempt may sit one sentence further back ("... (client 2.3.0)" /
+            # "200 times over one hour." / "We get a 200 every time.").
+            attempt_before = any(sig.label == "clean-result" for sig in success) and any(
+                _is_test_attempt(prev, tried) for prev in ctx.sentences[max(0, s.index - 2):s.index]
+                if prev.paragraph == s.paragraph)
             if success and (s.index in tried or attempt_before) and not s.has("after-fix") and not s.is_question:
                 evidence.append(Evidence(s.index, f"our attempt succeeded: {success[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
+
+
+def _is_test_attempt(sentence, tried) -> bool:
+    """Our own test: an action that names an attempt or the setup it ran on, and
+    is not a fix (unless it was installed on our own test bed)."""
+    return (sentence.index in tried and sentence.has("attempt", "setup-detail")
+            and not sentence.has("after-fix", "reproduced")
+            and (not sentence.has("remedy-action") or bool(OUR_TEST_BED.search(sentence.text))))
