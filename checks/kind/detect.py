@@ -25,7 +25,11 @@ def classify(ctx):
 
     if admin and not v("actions_taken"):
         return "other"
-    if v("bounce_back") and not requests and not v("outcome"):
+    # "Works fine on our side, please check at your end": a failed reproduction is
+    # not a concrete finding, so a reply that adds only a hand-back is "other".
+    reproduce_only = {e.sentence for e in ctx.elements["cannot_reproduce"].evidence}
+    concrete = [e for e in ctx.elements["outcome"].evidence if e.sentence not in reproduce_only]
+    if v("bounce_back") and not requests and not concrete:
         return "other"
     if active and not fix_done and investigated:
         return "status-update"  # the investigation or the fix is still ahead

@@ -1,0 +1,24 @@
+"""The reply kind decides which missing-* rules apply; these are the decisions
+corpus/README.md records, one reply each."""
+
+from __future__ import annotations
+
+import pytest
+
+KINDS = [
+    # A failed reproduction plus a hand-back: no concrete finding, no request.
+    ("Works fine on our side. Please check at your end and get back to us.", "other"),
+    ("We could not reproduce the crash on 4.2.0. Kindly check your configuration once more.", "other"),
+    # The same with a named request is asking for information.
+    ("We could not reproduce the crash on 4.2.0. Could you send the gateway log from node 2 so we can compare it with ours?",
+     "info-request"),
+    # A concrete finding with the hand-back is an answer.
+    ("The token expires because the clock on your host is 6 minutes behind. Please restart the agent once the clock is right.", "resolution"),
+    ("This is fixed in 4.3.0, released today.", "resolution"),
+    ("We reproduced the timeout on 4.2.0 and our team is preparing a patch. I will update you by Friday.", "status-update"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), KINDS)
+def test_kind_of_reply(engine, text, kind):
+    assert engine.check_text(text).kind == kind
