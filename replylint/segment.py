@@ -165,6 +165,7 @@ def segment(text: str, conv: MailConventions) -> Segmented:
     if quote_rest_from is not None:
         for j in range(quote_rest_from, len(lines)):
             kinds[j] = "quote"
+    _mark_transcripts(text, lines, kinds)
 
     _mark_greeting_and_signoff(text, lines, kinds, conv, regions)
 
@@ -197,6 +198,65 @@ def segment(text: str, conv: MailConventions) -> Segmented:
                 masked[r.start:r.start + 3] = list("___")
     masked_text = "".join(masked).replace("\r", " ")
     return Segmented(masked_text, tuple(sorted(regions, key=lambda r: (r.start, r.end))), suppressions)
+
+
+_TRANSCRIPT_START = re.compile(r"^\s*\[[^\]\n]*\b(?:transcript|chat\s+log|call\s+log|conversation\s+log)\b[^\]\n]*\]\s*$", re.IGNORECASE)
+_TRANSCRIPT_END = re.compile(r"^\s*\[\s*end\s+of\b[^\]\n]*\]\s*$", re.IGNORECASE)
+_TIMED_TURN = re.compile(r"^\s*[\[(]?\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?[\])]?\s*[-–]?\s*[^:\n]{1,40}?:\s+\S")
+_SPEAKER_TURN = re.compile(r"^\s*([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})(?:\s*\([^)\n]{1,30}\))?:\s+\S")
+# "Status: investigating", "ETA: Friday": labels of the reply itself, not speakers.
+_LABEL_WORDS = frozenset("""status eta next note notes update summary cause root impact workaround resolution result
+    results action actions ticket ref reference priority severity issue problem fix solution step steps reason
+    environment version subject from to date sent cc error warning info debug trace question answer q a""".split())
+
+
+def _mark_transcripts(text: str, lines: list[tuple[int, int]], kinds: list[str | None]) -> None:
+    """A pasted chat or call transcript is quoted history, like a quoted mail:
+    a '[Chat transcript ...]' ... '[End of transcript]' block, timestamped turns
+    ('[10:02] Jonas: ...'), or a run of three or more 'Name: ...' turns in which
+    some speaker talks twice."""
+    n = len(lines)
+    i = 0
+    while i < n:
+        line = text[lines[i][0]:lines[i][1]]
+        if kinds[i] is None and _TRANSCRIPT_START.match(line):
+            j = i + 1
+            while j < n and not _TRANSCRIPT_END.match(text[lines[j][0]:lines[j][1]]):
+                if not text[lines[j][0]:lines[j][1]].strip() and not _ends_later(text, lines, j):
+                    break
+                j += 1
+            for k in range(i, min(j + 1, n)):
+                kinds[k] = kinds[k] or "quote"
+            i = j + 1
+            continue
+        i += 1
+    for turn, min_run in ((_TIMED_TURN, 2), (_SPEAKER_TURN, 3)):
+        i = 0
+        while i < n:
+            j = i
+            speakers: list[str] = []
+            while j < n and kinds[j] is None:
+                m = turn.match(text[lines[j][0]:lines[j][1]])
+                if not m:
+                    break
+                speakers.append(m.group(1).lower() if m.groups() else "")
+                j += 1
+            if j - i >= min_run and (turn is _TIMED_TURN or _looks_like_dialogue(speakers)):
+                for k in range(i, j):
+                    kinds[k] = "quote"
+            i = max(j, i + 1)
+
+
+def _ends_later(text: str, lines: list[tuple[int, int]], j: int) -> bool:
+    """A blank line inside a marked transcript is part of it if the end marker follows soon."""
+    return any(_TRANSCRIPT_END.match(text[a:b]) for a, b in lines[j + 1:j + 12])
+
+
+def _looks_like_dialogue(speakers: list[str]) -> bool:
+    distinct = set(speakers)
+    if len(distinct) < 2 or len(distinct) == len(speakers):
+        return False  # one voice, or every "speaker" once: a list of labels
+    return not any(word in _LABEL_WORDS for name in distinct for word in name.split())
 
 
 def _is_outlook_header(lines: list[tuple[int, int]], i: int, text: str) -> bool:

@@ -90,6 +90,26 @@ def test_inputs_sign_off_alone_with_short_signature_is_still_a_sign_off(engine):
     assert engine.check_text(text).sentences == ()
 
 
+def test_inputs_pasted_chat_transcript_is_quoted_history(engine):
+    timed = ("Hi Jonas, pasting our chat from earlier:\n\n"
+             "[10:02] Jonas: the app crashed and I could not reproduce it after a restart\n"
+             "[10:03] Mia (StrideFit): Could you send the app version? We will fix it by Friday.\n\n"
+             "Thanks,\nMia\n")
+    marked = ("Here is a copy of today's chat:\n\n[Chat transcript, 12 June]\nLucy: my order never showed up\n"
+              "Agent Tom: I've refunded the 22.30 to your card, it will show in 3-5 working days.\n[End of transcript]\n")
+    untimed = ("Copy of our call notes:\n\nLucy: my order never showed up\nTom: I've refunded it, you will see it by Friday.\n"
+               "Lucy: ok thanks\n")
+    for text in (timed, marked, untimed):
+        result = engine.check_text(text)
+        assert not any(result.elements[k] for k in ("actions_taken", "cannot_reproduce", "info_request", "eta")), text
+
+
+def test_inputs_status_labels_are_not_a_transcript(engine):
+    text = "Status: we reproduced the timeout on 4.2.0.\nCause: the pool is too small.\nETA: the patch ships by Friday 17:00 UTC.\n"
+    result = engine.check_text(text)
+    assert result.elements["actions_taken"] and result.elements["eta"]
+
+
 def test_inputs_eml_quoted_printable_and_charset_fallback(engine, tmp_path):
     body = "Hallo J\u00fcrgen,\n\nWe could not reproduce this on 4.2.0.\n\nGr\u00fc\u00dfe\n"
     qp = quopri.encodestring(body.encode("latin-1")).decode("ascii")
