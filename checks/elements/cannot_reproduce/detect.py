@@ -40,7 +40,9 @@ def detect(ctx):
             attempt_before = any(sig.label == "clean-result" for sig in success) and any(
                 _is_test_attempt(prev, tried) for prev in ctx.sentences[max(0, s.index - 2):s.index]
                 if prev.paragraph == s.paragraph)
-            if success and (s.index in tried or attempt_before) and not s.has("after-fix") and not s.is_question:
+            # "We deployed the new evaluator and the duplicates stopped": the fix working.
+            our_fix = s.has("after-fix") or (s.has("remedy-action") and not OUR_TEST_BED.search(s.text))
+            if success and (s.index in tried or attempt_before) and not our_fix and not s.is_question:
                 evidence.append(Evidence(s.index, f"our attempt succeeded: {success[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
 
