@@ -65,8 +65,8 @@ def _neighbour_reason(sentences, i, requests):
             introduces = j == i + 1 and s.text.rstrip().endswith(":")
             if (n.block != s.block and not introduces) or not _has_reason(n) or n.is_question:
                 continue
-            if n.list_item is not None and j in requests:
-                continue  # another list item's own reason
+            if n.list_item is not None and j in requests and n.list_item != s.list_item:
+                continue  # another list item's own reason (a second sentence of the same item explains it)
             # A neighbour that asks for something else keeps its reason for itself;
             # "we need the server side to see which cipher it rejects" explains the ask.
             direct_asks = [sig for sig in n.matches("request") if not sig.pattern.endswith(".we-need")]
