@@ -317,4 +317,8 @@ def _is_late(i: int, prose: list[int], text: str, lines) -> bool:
     remaining = [j for j in prose if j > i]
     if i == prose[0] and remaining:
         return len(remaining) <= 3 and all(lines[j][1] - lines[j][0] <= 60 for j in remaining)
+    if remaining and lines[remaining[0]][1] - lines[remaining[0]][0] > 80:
+        # "Thank you for your patience." followed by a paragraph of prose: a
+        # courtesy line, not the sign-off (a signature's next line is a name).
+        return False
     return len(remaining) <= 8 or i == prose[-1]

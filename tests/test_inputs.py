@@ -85,6 +85,14 @@ def test_inputs_thank_you_after_a_quote_opens_the_reply(engine):
     assert not any("Tobias" in s.text for s in result.sentences)
 
 
+def test_inputs_courtesy_line_before_the_body_is_not_a_sign_off(engine):
+    html = ("<p>Dear Customer,</p><p>Thank you for your patience.</p><p>We built a test environment with BillingCore 6.1.2 "
+            "and two rating nodes, imported the CDR sample you provided and ran the invoice job three times; every time "
+            "the amount was correct, so we cannot reproduce the double charge.</p><p>Best regards,<br>Wang Fang</p>")
+    result = engine.check_text(html, name="r.html")
+    assert result.elements["actions_taken"] and result.elements["cannot_reproduce"]
+
+
 def test_inputs_sign_off_alone_with_short_signature_is_still_a_sign_off(engine):
     text = "> Is the fix in 4.2.1?\n\nRegards,\nSam\nSupport | Acme\n"
     assert engine.check_text(text).sentences == ()
