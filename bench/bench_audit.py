@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -159,11 +160,15 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def timed_audit(export: Path, db: Path, jobs: int | None, extra: list[str] = ()) -> tuple[float, int, str]:
+def timed_audit(export: Path, db: Path, jobs: int | None, extra: list[str] = ()) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KB) of the audit and its workers, and the CPU
+    seconds they used together (the audit waits for its workers, so their time
+    reaches us through the audit process)."""
     cmd = [sys.executable, "-c", "from replylint.cli import main; main()", "audit", "run", str(export), "--db", str(db), "--map", MAP,
            "--no-progress", "--quiet", *extra]
     if jobs:
         cmd += ["--jobs", str(jobs)]
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -174,7 +179,12 @@ def timed_audit(export: Path, db: Path, jobs: int | None, extra: list[str] = ())
     err = proc.stderr.read()
     if proc.returncode != 0:
         raise SystemExit(f"audit failed ({proc.returncode}):\n{err}")
-    return seconds, peak, err.strip().splitlines()[-1] if err.strip() else ""
+    return seconds, peak, _children_cpu() - cpu_before
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -194,21 +204,24 @@ def main() -> None:
     export = work / "export.jsonl"
     shape = generate(export, args.replies, args.seed)
     print(f"export: {shape} ({export.stat().st_size / 1e6:.1f} MB); cores: {os.cpu_count()}; jobs: {args.jobs or 'all cores'}")
-    firsts, peaks, reruns = [], [], []
+    firsts, peaks, reruns, cpu_ms = [], [], [], []
     for run in range(args.runs):
         db = work / f"audit-{run}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-        seconds, peak, _ = timed_audit(export, db, args.jobs)
+        seconds, peak, cpu = timed_audit(export, db, args.jobs)
         firsts.append(args.replies / seconds)
         peaks.append(peak)
-        print(f"run {run + 1}: first audit {seconds:.1f} s = {args.replies / seconds:,.0f} replies/s, peak RSS {peak / 1024:.0f} MB")
+        cpu_ms.append(cpu * 1000 / args.replies)
+        print(f"run {run + 1}: first audit {seconds:.1f} s = {args.replies / seconds:,.0f} replies/s, peak RSS {peak / 1024:.0f} MB, "
+              f"CPU {cpu:.1f} s = {cpu_ms[-1]:.2f} ms a reply (all processes)")
         seconds, _, _ = timed_audit(export, db, args.jobs)
         reruns.append(seconds)
         print(f"run {run + 1}: re-audit (unchanged) {seconds:.1f} s")
     print(f"MEDIAN first audit: {statistics.median(firsts):,.0f} replies/s end to end "
           f"({args.replies:,} replies, median {shape['median_words']} words); "
-          f"re-audit: {statistics.median(reruns):.1f} s; peak RSS {statistics.median(peaks) / 1024:.0f} MB")
+          f"re-audit: {statistics.median(reruns):.1f} s; peak RSS {statistics.median(peaks) / 1024:.0f} MB; "
+          f"CPU {statistics.median(cpu_ms):.2f} ms a reply")
 
 
 if __name__ == "__main__":
