@@ -13,7 +13,7 @@ KINDS = [
     ("We could not reproduce the crash on 4.2.0. Could you send the gateway log from node 2 so we can compare it with ours?",
      "info-request"),
     # A concrete finding with the hand-back is an answer.
-    ("The token expires because the clock on your host is 6 minutes behind. Please restart the agent once the clock is right.", "resolution"),
+    ("The token expires because the clock on your host is 6 minutes behind. Please enable NTP at your end.", "resolution"),
     ("This is fixed in 4.3.0, released today.", "resolution"),
     ("We reproduced the timeout on 4.2.0 and our team is preparing a patch. I will update you by Friday.", "status-update"),
 ]
