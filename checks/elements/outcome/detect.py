@@ -10,6 +10,9 @@ from replylint.checkapi import Detection, Evidence
 BLOCKERS = ("question-to-customer", "you-subject")
 SYMPATHY = re.compile(r"^[\W_]*(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|truly)\s+)*sorry\s+(?:to\s+hear\s+)?(?:that|about|the|your|for|you're|you\s+are)\b",
                       re.IGNORECASE)
+THEIR_REPORT = re.compile(r"^[\W_]*(?:(?:from|per|according\s+to|as\s+(?:per|in))\s+your\s+(?:last\s+|earlier\s+|previous\s+)?"
+                          r"(?:message|mail|e-?mail|report|description|ticket|update|note|call)|as\s+you\s+(?:said|described|mentioned|reported|explained|wrote))\b",
+                          re.IGNORECASE)
 OPEN_QUESTION = re.compile(r"\b(?:investigat\w*|look(?:ing)?\s+into|checking|trying\s+to\s+(?:find\s+out|understand)|"
                            r"find\s+out|work\s+out|understand)\s+(?:why|whether|if|how|what)\b[^.;:!?]*$", re.IGNORECASE)
 
@@ -25,8 +28,8 @@ def detect(ctx):
             continue
         if s.text.lstrip(" *-•>(").lower().startswith(("if ", "unless ")):
             continue  # "If it's also 40 s, the cache isn't the culprit": a hypothesis
-        if SYMPATHY.match(s.text):
-            continue  # "sorry the fingerprint login keeps failing!": their report, not our result
+        if SYMPATHY.match(s.text) or THEIR_REPORT.match(s.text):
+            continue  # "sorry the login keeps failing!", "From your message, ... still failed": their report, not our result
         labels = ("fixed",) if s.index in requests else ("result", "finding", "fixed", "reproduced")
         for sig in s.matches(*labels):
             if s.governed_by(sig, BLOCKERS, window=40) or s.governed_by(sig, ("conditional",), window=80):
