@@ -12,12 +12,14 @@ ANCHOR_WINDOW = 18
 def detect(ctx):
     commitments = {e.sentence for e in ctx.elements["next_steps"].evidence}
     past = {e.sentence for e in ctx.elements["actions_taken"].evidence}
+    # "Please revert by EOD today": a deadline set for the customer, not our time.
+    asks = {e.sentence for e in ctx.elements["info_request"].evidence} - commitments
     evidence = []
     for s in ctx.sentences:
         times = s.matches("time")
         if not times:
             continue
-        if s.is_question and s.index not in commitments:
+        if (s.is_question and s.index not in commitments) or s.index in asks:
             continue
         # "I'll close this case on Friday": the only thing ahead is closing it.
         closing_only = s.has("admin-future") and s.index not in commitments and not s.has("eta-marker")
