@@ -6,8 +6,8 @@ from replylint.checkapi import Detection, Evidence
 
 # "We installed agent 6.3.1 on three laptops in our lab": installing there is a
 # test, not a remedy on the customer's system.
-OUR_TEST_BED = re.compile(r"\b(?:in|on|at)\s+our\s+(?:lab|test\w*|side|end|staging|sandbox)\b|"
-                          r"\btest\s+(?:tenant|account|vm|machine|laptops?|cluster|environment|bed|rig)\b", re.IGNORECASE)
+OUR_TEST_BED = re.compile(r"\b(?:in|on|at)\s+our\s+(?:[\w-]+\s+)?(?:lab|test\w*|side|end|staging|sandbox|workspace|environment|instance|tenant|account|copy)\b|"
+                          r"\btest\s+(?:tenant|account|vm|machine|laptops?|cluster|environment|bed|rig|server|instance|system|box|host|copy|workspace|database|db)\b", re.IGNORECASE)
 
 
 def detect(ctx):

@@ -105,7 +105,11 @@ def _lead_in_reason(sentences, i):
     if j < 0:
         return False
     lead = sentences[j]
-    return (lead.lead_in or lead.list_id != s.list_id) and (_has_reason(lead) or (j > 0 and _has_reason(sentences[j - 1]) and sentences[j - 1].paragraph == lead.paragraph))
+    # The reason may also be the sentence just before the lead-in, even across a
+    # paragraph break ("Your configuration will confirm or rule that out." /
+    # "Could you send:").
+    return (lead.lead_in or lead.list_id != s.list_id) and (_has_reason(lead) or (j > 0 and _has_reason(sentences[j - 1])
+                                                                                    and sentences[j - 1].index not in _requests_of(sentences, j)))
 
 
 def detect(ctx):
@@ -113,3 +117,8 @@ def detect(ctx):
         return Detection(None)
     missing = unjustified_requests(ctx)
     return Detection(not missing, tuple(Evidence(i, "request without a reason") for i in missing))
+
+
+def _requests_of(sentences, j):
+    """Sentences before ``j`` that are list items of another list (their reasons are their own)."""
+    return {k for k in range(j) if sentences[k].list_id is not None}
