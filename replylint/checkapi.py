@@ -84,7 +84,6 @@ class Detection:
     evidence: tuple[Evidence, ...] = ()
 
 
-
 @dataclass(frozen=True, slots=True)
 class DetectContext:
     sentences: tuple[SentenceView, ...]

@@ -205,9 +205,12 @@ _TRANSCRIPT_END = re.compile(r"^\s*\[\s*end\s+of\b[^\]\n]*\]\s*$", re.IGNORECASE
 _TIMED_TURN = re.compile(r"^\s*[\[(]?\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?[\])]?\s*[-–]?\s*[^:\n]{1,40}?:\s+\S")
 _SPEAKER_TURN = re.compile(r"^\s*([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})(?:\s*\([^)\n]{1,30}\))?:\s+\S")
 # "Status: investigating", "ETA: Friday": labels of the reply itself, not speakers.
-_LABEL_WORDS = frozenset("""status eta next note notes update summary cause root impact workaround resolution result
-    results action actions ticket ref reference priority severity issue problem fix solution step steps reason
-    environment version subject from to date sent cc error warning info debug trace question answer q a""".split())
+_LABEL_WORDS = frozenset([
+    "status", "eta", "next", "note", "notes", "update", "summary", "cause", "root", "impact", "workaround",
+    "resolution", "result", "results", "action", "actions", "ticket", "ref", "reference", "priority", "severity",
+    "issue", "problem", "fix", "solution", "step", "steps", "reason", "environment", "version", "subject", "from",
+    "to", "date", "sent", "cc", "error", "warning", "info", "debug", "trace", "question", "answer", "q", "a",
+])
 
 
 def _mark_transcripts(text: str, lines: list[tuple[int, int]], kinds: list[str | None]) -> None:

@@ -9,6 +9,9 @@ from replylint.checkapi import Detection, Evidence
 OUR_TEST_BED = re.compile(r"\b(?:in|on|at)\s+our\s+(?:[\w-]+\s+)?(?:lab|test\w*|side|end|staging|sandbox|workspace|environment|instance|tenant|account|copy)\b|"
                           r"\btest\s+(?:tenant|account|vm|machine|laptops?|cluster|environment|bed|rig|server|instance|system|box|host|copy|workspace|database|db)\b", re.IGNORECASE)
 
+# A success the customer reports, or one inside a condition, is not our result.
+SUCCESS_BLOCKERS = ("conditional", "question-to-customer", "you-subject", "customer-side")
+
 
 def detect(ctx):
     tried = {e.sentence for e in ctx.elements["actions_taken"].evidence}
@@ -32,8 +35,7 @@ def detect(ctx):
         else:
             # "We tried your config on 3.8.2 and it works fine": our own attempt
             # that succeeded is a failed reproduction, unless a fix made it work.
-            blockers = ("conditional", "question-to-customer", "you-subject", "customer-side")
-            success = [sig for sig in s.matches("success", "clean-result") if not s.governed_by(sig, blockers, window=60)]
+            success = [sig for sig in s.matches("success", "clean-result") if not s.governed_by(sig, SUCCESS_BLOCKERS, window=60)]
             # "We built a replica from your snapshot. It stayed in sync for four hours."
             # The attempt may sit one sentence further back ("... (client 2.3.0)" /
             # "200 times over one hour." / "We get a 200 every time.").
@@ -41,15 +43,18 @@ def detect(ctx):
                 _is_test_attempt(prev, tried) for prev in ctx.sentences[max(0, s.index - 2):s.index]
                 if prev.paragraph == s.paragraph)
             # "We deployed the new evaluator and the duplicates stopped": the fix working.
-            our_fix = s.has("after-fix") or (s.has("remedy-action") and not OUR_TEST_BED.search(s.text))
-            if success and (s.index in tried or attempt_before) and not our_fix and not s.is_question:
+            if success and (s.index in tried or attempt_before) and not _our_fix(s) and not s.is_question:
                 evidence.append(Evidence(s.index, f"our attempt succeeded: {success[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
 
 
 def _is_test_attempt(sentence, tried) -> bool:
     """Our own test: an action that names an attempt or the setup it ran on, and
-    is not a fix (unless it was installed on our own test bed)."""
+    is neither a reproduction nor a fix of ours."""
     return (sentence.index in tried and sentence.has("attempt", "setup-detail")
-            and not sentence.has("after-fix", "reproduced")
-            and (not sentence.has("remedy-action") or bool(OUR_TEST_BED.search(sentence.text))))
+            and not sentence.has("reproduced") and not _our_fix(sentence))
+
+
+def _our_fix(sentence) -> bool:
+    """A fix or remedy we applied, unless it was installed on our own test bed."""
+    return sentence.has("after-fix") or (sentence.has("remedy-action") and not OUR_TEST_BED.search(sentence.text))

@@ -17,10 +17,8 @@ def unjustified_requests(ctx):
             continue  # its list items are the requests; each is checked
         if _announces(s) and (i + 1) in requests:
             continue  # "A couple of things would help." before the asks themselves
-        if _is_heading(s) and i + 1 < len(sentences):
-            # "What we need from you" over the asks: they carry the reasons.
-            if any(_has_reason(n) for n in sentences[i + 1:i + 3]):
-                continue
+        if _is_heading(s) and any(_has_reason(n) for n in sentences[i + 1:i + 3]):
+            continue  # "What we need from you" over the asks: they carry the reasons
         if _own_reason(s) or (fix_reported and s.has("verify-fix")):
             continue
         if _neighbour_reason(sentences, i, set(requests)):
@@ -107,9 +105,10 @@ def _lead_in_reason(sentences, i):
     lead = sentences[j]
     # The reason may also be the sentence just before the lead-in, even across a
     # paragraph break ("Your configuration will confirm or rule that out." /
-    # "Could you send:").
-    return (lead.lead_in or lead.list_id != s.list_id) and (_has_reason(lead) or (j > 0 and _has_reason(sentences[j - 1])
-                                                                                    and sentences[j - 1].index not in _requests_of(sentences, j)))
+    # "Could you send:"), unless it is an item of another list (its reason is its own).
+    before = sentences[j - 1] if j > 0 else None
+    return (lead.lead_in or lead.list_id != s.list_id) and (
+        _has_reason(lead) or (before is not None and _has_reason(before) and before.list_id is None))
 
 
 def detect(ctx):
@@ -117,8 +116,3 @@ def detect(ctx):
         return Detection(None)
     missing = unjustified_requests(ctx)
     return Detection(not missing, tuple(Evidence(i, "request without a reason") for i in missing))
-
-
-def _requests_of(sentences, j):
-    """Sentences before ``j`` that are list items of another list (their reasons are their own)."""
-    return {k for k in range(j) if sentences[k].list_id is not None}
