@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 AGENTS = ["Nadeesha", "Sam", "Priya", "Omar", "Li Wei", "Kasun", "Maria", "Tom"]
@@ -110,7 +110,7 @@ def make_reply(rng: random.Random) -> str:
 def generate(path: Path, n_replies: int, seed: int = 7) -> dict[str, int]:
     """A JSONL export: tickets of 1-6 replies, customer messages between them."""
     rng = random.Random(seed)
-    start = datetime(2024, 1, 8, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2024, 1, 8, 9, 0, tzinfo=UTC)
     replies = customers = ticket = 0
     words: list[int] = []
     with path.open("w", encoding="utf-8") as fh:

@@ -30,7 +30,7 @@ REPLYLINT = Path(sys.executable).with_name("replylint")
 
 # The same 300-word status update as the tests (tests/test_editor_lsp.py).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from test_editor_lsp import REPLY_300_WORDS, start_session, stop_session, uri_in  # noqa: E402
+from test_editor_lsp import REPLY_300_WORDS, start_session, stop_session, uri_in
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -72,7 +72,7 @@ def bench_lsp(edits: int = 200) -> None:
 
 class ServiceProcess:
     def __init__(self, *args: str) -> None:
-        self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115 - open while the service runs
         self.process = subprocess.Popen([str(REPLYLINT), "serve", "--port", "0", *args], stdout=self.log, stderr=self.log)
         try:
             self._wait_ready()
@@ -158,17 +158,17 @@ def bench_check_server(runs: int = 30) -> None:
             command = [str(REPLYLINT), "check", "--server", service.url, str(reply)]
             env = {k: v for k, v in os.environ.items() if k != "REPLYLINT_SERVER"}
             for _ in range(3):  # warm the OS file cache
-                subprocess.run(command, capture_output=True, env=env)
+                subprocess.run(command, capture_output=True, env=env, check=False)
             timings = []
             for _ in range(runs):
                 started = time.perf_counter()
-                done = subprocess.run(command, capture_output=True, env=env)
+                done = subprocess.run(command, capture_output=True, env=env, check=False)
                 timings.append(time.perf_counter() - started)
                 assert b"checking locally" not in done.stderr, done.stderr
             local = []
             for _ in range(3):
                 started = time.perf_counter()
-                subprocess.run([str(REPLYLINT), "check", str(reply)], capture_output=True, env=env)
+                subprocess.run([str(REPLYLINT), "check", str(reply)], capture_output=True, env=env, check=False)
                 local.append(time.perf_counter() - started)
     finally:
         service.stop()

@@ -1,5 +1,8 @@
-"""Validate a corpus JSONL file against corpus/raw/SPEC.md. Usage: python validate.py FILE"""
-import json, sys
+"""Validate a corpus JSONL file against the record format in corpus/README.md. Usage: python validate.py FILE"""
+import json
+import sys
+from pathlib import Path
+
 KEYS = ["actions_taken", "outcome", "next_steps", "eta", "info_request", "request_justified",
         "requests_batched", "cannot_reproduce", "setup_stated", "bounce_back", "assumption_stated"]
 KINDS = {"status-update", "resolution", "info-request", "other"}
@@ -7,7 +10,7 @@ ok = True
 ids = set()
 counts = {k: 0 for k in KEYS}
 n = 0
-for lineno, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+for lineno, line in enumerate(Path(sys.argv[1]).read_text(encoding="utf-8").splitlines(), 1):
     if not line.strip():
         continue
     try:
@@ -15,7 +18,7 @@ for lineno, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     except json.JSONDecodeError as e:
         print(f"line {lineno}: bad JSON: {e}"); ok = False; continue
     n += 1
-    def bad(msg):
+    def bad(msg, lineno=lineno, r=r):
         global ok
         ok = False
         print(f"line {lineno} ({r.get('id')}): {msg}")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import glob
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import click
 
@@ -23,7 +23,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 class Fail(click.ClickException):
     exit_code = EXIT_ERROR
 
-    def show(self, file=None) -> None:  # noqa: D401 - click API
+    def show(self, file=None) -> None:
         click.echo(f"replylint: error: {self.format_message()}", err=True)
 
 
@@ -191,7 +191,13 @@ def check(paths, output_format, fail_level, min_score, exit_zero, stdin_filename
                 click.echo(text, color=color)
             sys.exit(code)
     # Imported here, after the --server path: output imports the engine (spaCy).
-    from .output import render_github, render_json, render_jsonl, render_sarif, render_text
+    from .output import (
+        render_github,
+        render_json,
+        render_jsonl,
+        render_sarif,
+        render_text,
+    )
 
     engines = Engines(config, _override_options(select, ignore, fail_level, min_score, model))
     results = run_check(paths, engines, stdin_filename, input_format)
@@ -461,7 +467,8 @@ main.add_command(audit_group)
 def serve(host, port, allow_remote, token, cors_origins, max_body_bytes, time_limit, workers, config):
     """Serve POST /check, POST /fix and GET /health on 127.0.0.1 for web editors."""
     from .config import find_config
-    from .server import ServeError, ServeOptions, serve as run_service
+    from .server import ServeError, ServeOptions
+    from .server import serve as run_service
 
     options = ServeOptions(host=host, port=port, max_body_bytes=max_body_bytes, time_limit=time_limit,
                            cors_origins=tuple(cors_origins), token=token or None, workers=workers,

@@ -103,7 +103,6 @@ def _fall_back(server: str, why: str, stdin_bytes: bytes | None) -> None:
     if stdin_bytes is not None:
         # stdin was consumed above; hand the same bytes to the local check.
         sys.stdin = io.TextIOWrapper(io.BytesIO(stdin_bytes), encoding="utf-8")
-    return None
 
 
 def post_json(server: str, endpoint: str, payload: dict, token: str | None = None) -> tuple[int, object]:

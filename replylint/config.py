@@ -26,10 +26,11 @@ Keys (kebab-case, as ruff and pre-commit users expect)::
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from .inputs import MAX_BYTES_DEFAULT
 
@@ -59,7 +60,7 @@ class Settings:
     penalties: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PENALTIES))
     path: Path | None = None  # the file the settings came from
 
-    def with_overrides(self, **changes: Any) -> "Settings":
+    def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from .checkapi import DetectContext, Detection, Hit, RuleContext, SentenceView, Signal
 from .config import Settings
@@ -101,11 +102,11 @@ def compile_conventions(registry: Registry) -> MailConventions:
     greet = alternation("greetings")
     signoff = alternation("signoffs")
     return MailConventions(
-        greeting=re.compile(rf"^\s*(?:{greet})\b[^\n.!?]{{0,60}}[,!:.]?\s*$", re.I),
-        greeting_prefix=re.compile(rf"^\s*(?:{greet})(?:\s+[@\w.'\-]{{1,30}}){{0,3}}\s*[,!:]\s*", re.I),
-        signoff=re.compile(rf"^\s*(?:{signoff})(?:[\s,.!]*$|,\s*[A-Z][\w.\- ]{{0,40}}$)", re.I),
-        quote_header=re.compile(mail.get("quote_header", r"(?!x)x"), re.I),
-        quote_start=re.compile(mail.get("quote_start", r"(?!x)x"), re.I),
+        greeting=re.compile(rf"^\s*(?:{greet})\b[^\n.!?]{{0,60}}[,!:.]?\s*$", re.IGNORECASE),
+        greeting_prefix=re.compile(rf"^\s*(?:{greet})(?:\s+[@\w.'\-]{{1,30}}){{0,3}}\s*[,!:]\s*", re.IGNORECASE),
+        signoff=re.compile(rf"^\s*(?:{signoff})(?:[\s,.!]*$|,\s*[A-Z][\w.\- ]{{0,40}}$)", re.IGNORECASE),
+        quote_header=re.compile(mail.get("quote_header", r"(?!x)x"), re.IGNORECASE),
+        quote_start=re.compile(mail.get("quote_start", r"(?!x)x"), re.IGNORECASE),
     )
 
 
@@ -184,8 +185,8 @@ class Engine:
         elements = {key: d.value for key, d in detections.items()}
         kind = self.registry.classify_kind(DetectContext(sentences, detections, {}))
         metrics = compute_metrics(sentences) if self._rule_active("readability") else None
-        ctx_base = dict(kind=kind, elements=elements, detections=detections, sentences=sentences, metrics=metrics,
-                        facts=_facts(reply, sentences, detections), text=reply.plain.text)
+        ctx_base = {"kind": kind, "elements": elements, "detections": detections, "sentences": sentences, "metrics": metrics,
+                    "facts": _facts(reply, sentences, detections), "text": reply.plain.text}
         findings: list[Finding] = []
         for spec in self.registry.rules.values():
             if not self._rule_active(spec.id) or (spec.kinds and kind not in spec.kinds):
@@ -291,7 +292,7 @@ def _sentence_views(sentences, signals: list[Signal]) -> tuple[SentenceView, ...
     )
 
 
-_GREETING_NAME = re.compile(r"^\s*(?:hi|hello|hey|dear|good\s+\w+)[ ,]+(?:mr\.?\s+|ms\.?\s+|mrs\.?\s+|dr\.?\s+)?@?([A-Z][\w'\-]+)", re.I)
+_GREETING_NAME = re.compile(r"^\s*(?:hi|hello|hey|dear|good\s+\w+)[ ,]+(?:mr\.?\s+|ms\.?\s+|mrs\.?\s+|dr\.?\s+)?@?([A-Z][\w'\-]+)", re.IGNORECASE)
 
 
 def _facts(reply: ParsedReply, sentences, detections) -> dict[str, Any]:

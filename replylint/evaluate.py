@@ -10,9 +10,10 @@ Macro-F1 is the unweighted mean of the element F1 scores.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .engine import Engine, Result
 from .inputs import Source

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .checkapi import Hit, RuleContext
 from .registry import RuleSpec, bundled_dir
-
-
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,12 @@ class Fixer:
                                         auto_reload=False)
 
     def render(self, name: str, variables: dict[str, Any]) -> str | None:
-        from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError
+        from jinja2 import (
+            TemplateError,
+            TemplateNotFound,
+            TemplateSyntaxError,
+            UndefinedError,
+        )
 
         template_name = name if name.endswith(".j2") else f"{name}.j2"
         try:

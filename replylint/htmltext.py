@@ -16,13 +16,12 @@ from html.parser import HTMLParser
 from .text import LineIndex, MappedText, TextBuilder
 
 BLOCK_TAGS = frozenset(
-    "p div br tr table h1 h2 h3 h4 h5 h6 ul ol dl dt dd hr section article header footer "
-    "address center form fieldset figure figcaption main nav aside details summary".split()
+    ["p", "div", "br", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "dt", "dd", "hr", "section", "article", "header", "footer", "address", "center", "form", "fieldset", "figure", "figcaption", "main", "nav", "aside", "details", "summary"]
 )
 SKIP_TAGS = frozenset(["style", "script", "head", "title", "template", "noscript"])
 VOID_TAGS = frozenset(["br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "base"])
 QUOTE_CLASS = re.compile(r"gmail_quote|yahoo_quoted|moz-cite-prefix|OutlookMessageHeader|divRplyFwdMsg|"
-                         r"protonmail_quote|zmail_extra", re.I)
+                         r"protonmail_quote|zmail_extra", re.IGNORECASE)
 _SPACE = re.compile(r"[ \t\r\n\f\u00a0]")
 
 
@@ -168,7 +167,7 @@ def html_to_text(source: str) -> MappedText:
     try:
         converter.feed(source)
         converter.close()
-    except Exception:  # noqa: BLE001 - malformed markup must never stop a check
+    except Exception:  # noqa: BLE001, S110 - malformed markup must never stop a check
         pass
     mapped = converter.out.build()
     return _trim_blank_runs(mapped)

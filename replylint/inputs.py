@@ -24,7 +24,7 @@ _EXTENSIONS = {
 }
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:\s")
 _MAIL_HEADERS = re.compile(r"^(from|to|subject|date|mime-version|content-type|message-id|received|return-path):",
-                           re.I | re.M)
+                           re.IGNORECASE | re.MULTILINE)
 
 
 class InputError(Exception):

@@ -26,10 +26,11 @@ from __future__ import annotations
 import asyncio
 import bisect
 import re
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -54,7 +55,7 @@ class LspOptions:
     max_document_bytes: int = 256 * 1024
     config_globs: tuple[str, ...] = tuple(f"**/{name}" for name in CONFIG_NAMES)
 
-    def with_initialization_options(self, given: Any) -> "LspOptions":
+    def with_initialization_options(self, given: Any) -> LspOptions:
         """Editors may override the command-line defaults in initializationOptions:
         {"debounceMs": 150, "maxDocumentBytes": 262144}."""
         if not isinstance(given, dict):

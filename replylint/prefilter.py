@@ -191,11 +191,7 @@ def _takes_most_letters(items) -> bool:
         if op in (_c.IN, _c.CATEGORY):
             if len(_ascii_members(op, av) & _LOWER_LETTERS) >= 20:
                 return True
-        elif op in _REPEATS and _takes_most_letters(list(av[2])):
-            return True
-        elif op is _c.SUBPATTERN and _takes_most_letters(list(av[3])):
-            return True
-        elif op is _c.BRANCH and any(_takes_most_letters(list(b)) for b in av[1]):
+        elif op in _REPEATS and _takes_most_letters(list(av[2])) or op is _c.SUBPATTERN and _takes_most_letters(list(av[3])) or op is _c.BRANCH and any(_takes_most_letters(list(b)) for b in av[1]):
             return True
     return False
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 import importlib.util
 import re
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, ModuleType
-from typing import Any, Callable, Mapping
+from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -300,7 +301,7 @@ def _expand_lexicons(regex: str, lexicons: Mapping[str, tuple[str, ...]], path: 
     return _LEXICON_REF.sub(repl, regex)
 
 
-_ESCAPE_OR_TEXT = re.compile(r"\\.|[^\\]+|\\", re.S)
+_ESCAPE_OR_TEXT = re.compile(r"\\.|[^\\]+|\\", re.DOTALL)
 
 
 def lower_pattern(pattern: str) -> str:

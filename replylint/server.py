@@ -38,9 +38,10 @@ import hmac
 import ipaddress
 import sys
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import __version__
 from .config import LEVELS
@@ -299,7 +300,13 @@ class CheckService:
         """`replylint check --server`: check like cli.run_check, render like cli.check."""
         from .cli import exit_code
         from .config import find_config
-        from .output import render_github, render_json, render_jsonl, render_sarif, render_text
+        from .output import (
+            render_github,
+            render_json,
+            render_jsonl,
+            render_sarif,
+            render_text,
+        )
 
         output_format = _field(payload, "format", str) or "text"
         if output_format not in OUTPUT_FORMATS:
@@ -407,7 +414,7 @@ class WorkerProcess:
         try:
             if not self._conn.poll(timeout):
                 return f"the check worker was not ready after {timeout:.0f} s"
-            status, warning = self._conn.recv()
+            _status, warning = self._conn.recv()
         except (EOFError, OSError):
             return "the check worker exited while starting"
         if warning:
@@ -557,8 +564,8 @@ class ServeError(Exception):
 
 def create_app(options: ServeOptions, pool: WorkerPool):
     """The Starlette application: limits, token, CORS and routing around the pool."""
-    from contextlib import asynccontextmanager
     import json
+    from contextlib import asynccontextmanager
 
     from starlette.applications import Starlette
     from starlette.middleware import Middleware

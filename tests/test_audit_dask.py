@@ -16,8 +16,8 @@ pytest.importorskip("dask.bag")
 
 MAP = "text=body,agent=author,ticket=ticket_id,created_at=created,id=message_id,direction=from_role"
 TEXTS = [
-    "We set up a two-node cluster on 4.2.0 with update level 45 and replayed your request. The token refresh "
-    "succeeded on both nodes. Next, we will test the same flow with your keystore and update you by Friday 17:00 UTC.",
+    ("We set up a two-node cluster on 4.2.0 with update level 45 and replayed your request. The token refresh "
+     "succeeded on both nodes. Next, we will test the same flow with your keystore and update you by Friday 17:00 UTC."),
     "We could not reproduce this on our side. Please check at your end and let us know.",
     "Could you share the carbon log from node 2? We will get back to you soon.",
 ]

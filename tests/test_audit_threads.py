@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from replylint.audit.threads import (ThreadMessage, load_thread_checks, load_thread_rule, run_thread_rules,
-                                     thread_folders)
+from replylint.audit.threads import (
+    ThreadMessage,
+    load_thread_checks,
+    load_thread_rule,
+    run_thread_rules,
+    thread_folders,
+)
 from replylint.audit.timeutil import BusinessCalendar, eta_deadline, from_utc_text, zone
 from replylint.registry import CheckLoadError
 

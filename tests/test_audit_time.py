@@ -3,13 +3,18 @@ phrases to deadlines (no clock is read anywhere)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from replylint.audit.timeutil import BusinessCalendar, TimeError, eta_deadline, parse_timestamp, zone
+from replylint.audit.timeutil import (
+    BusinessCalendar,
+    TimeError,
+    eta_deadline,
+    parse_timestamp,
+    zone,
+)
 
-UTC = timezone.utc
 MONDAY_9 = datetime(2024, 6, 10, 9, 0, tzinfo=UTC)
 
 

@@ -164,9 +164,9 @@ def test_cli_eval_reports_per_element(run, tmp_path):
 
 def test_cli_real_process_exit_codes_and_stdin(tmp_path):
     exe = [sys.executable, "-m", "replylint"]
-    proc = subprocess.run([*exe, "check", "-"], input=BAD, capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run([*exe, "check", "-"], input=BAD, capture_output=True, text=True, cwd=tmp_path, check=False)
     assert proc.returncode == 1 and "-:1:1: cannot-reproduce" in proc.stdout
-    proc = subprocess.run([*exe, "check", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run([*exe, "check", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path, check=False)
     assert proc.returncode == 2 and "is a directory" in proc.stdout and "Traceback" not in proc.stderr
 
 

@@ -315,9 +315,9 @@ def _finding_codes(params: types.PublishDiagnosticsParams) -> list[str]:
 
 @pytest.mark.parametrize("text, rule, title, expect_in_text", [
     # gather (safe): the scattered requests become one list
-    ("Hi Priya,\n\nCould you share the carbon log from node 2 so we can compare the handler order?\n\n"
-     "We restarted the gateway and the error did not come back.\n\n"
-     "Also, please send your deployment.toml so we can check the keystore path.\n\nThanks\n",
+    (("Hi Priya,\n\nCould you share the carbon log from node 2 so we can compare the handler order?\n\n"
+      "We restarted the gateway and the error did not come back.\n\n"
+      "Also, please send your deployment.toml so we can check the keystore path.\n\nThanks\n"),
      "scattered-requests", "Gather the requests", "1. Could you share the carbon log"),
     # insert a section (unsafe): a "What we did" paragraph after the greeting
     ("Hi Priya,\n\nWe are still checking this and will update you by Friday.\n\nThanks\n",

@@ -263,7 +263,7 @@ def test_editor_server_with_a_broken_config_answers_what_is_wrong(small_service)
 
 def test_editor_server_listens_on_loopback_only_unless_told():
     refused = subprocess.run([str(REPLYLINT), "serve", "--host", "0.0.0.0", "--port", "0"], capture_output=True, text=True,
-                             timeout=60)
+                             timeout=60, check=False)
     assert refused.returncode == 2
     assert "not a loopback address" in refused.stderr and "--allow-remote" in refused.stderr
 
@@ -318,7 +318,7 @@ def run_check(args: list[str], cwd: Path, stdin: str | None = None, env: dict | 
     full_env = {**os.environ, "REPLYLINT_TOKEN": TOKEN, **(env or {})}
     full_env.pop("REPLYLINT_SERVER", None)
     return subprocess.run([str(REPLYLINT), "check", *args], cwd=cwd, input=stdin, capture_output=True, text=True,
-                          env=full_env, timeout=120)
+                          env=full_env, timeout=120, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -396,6 +396,6 @@ def test_editor_client_server_path_does_not_import_spacy_or_the_engine(service, 
         "print('HEAVY', heavy, 'EXIT', code, file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=replies, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "REPLYLINT_TOKEN": TOKEN})
+                          env={**os.environ, "REPLYLINT_TOKEN": TOKEN}, check=False)
     assert "HEAVY [] EXIT 1" in done.stderr, done.stderr
     assert "cannot-reproduce" in done.stdout

@@ -200,7 +200,7 @@ def test_inputs_five_megabyte_reply_with_pasted_log(engine, tmp_path):
     result = next(engine.check_paths([str(path)]))
     assert result.error is None
     assert result.elements["actions_taken"] and result.elements["eta"] and not result.elements["info_request"]
-    assert [s.text for s in result.sentences][0].startswith("We checked the logs")
+    assert result.sentences[0].text.startswith("We checked the logs")
 
 
 def test_inputs_model_that_is_not_installed_is_a_clear_error(tmp_path, monkeypatch):

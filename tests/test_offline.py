@@ -22,7 +22,7 @@ def _run_blocked(code: str, tmp_path) -> subprocess.CompletedProcess:
         socket.create_connection = lambda *a, **k: (_ for _ in ()).throw(OSError("network blocked by test"))
     """))
     env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
 
 
 def test_offline_check_with_network_blocked_loads_no_nltk(tmp_path):

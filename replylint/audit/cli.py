@@ -26,7 +26,7 @@ class Fail(click.ClickException):
 
     exit_code = EXIT_ERROR
 
-    def show(self, file=None) -> None:  # noqa: D401 - click API
+    def show(self, file=None) -> None:
         click.echo(f"replylint: error: {self.format_message()}", err=True)
 
 DEFAULT_DB = Path(".replylint") / "audit.db"
@@ -221,7 +221,14 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
 
 def _run_with_progress(request, store, show: bool):
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from .pipeline import run_audit
     from .readers import input_size

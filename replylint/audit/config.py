@@ -21,14 +21,15 @@ Every error names the file (or flag) and the key.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from ..config import ConfigError, check_options, read_config_file
-from .timeutil import BusinessCalendar, TimeError, WEEKDAYS, zone
+from .timeutil import WEEKDAYS, BusinessCalendar, TimeError, zone
 
 MAP_FIELDS = ("text", "id", "ticket", "agent", "created_at", "direction", "status", "format")
 DEFAULT_MAP = MappingProxyType({name: name for name in MAP_FIELDS})
@@ -59,7 +60,7 @@ class AuditConfig:
     def calendar(self) -> BusinessCalendar:
         return BusinessCalendar(zone(self.timezone), frozenset(self.business_days), frozenset(self.holidays))
 
-    def with_map(self, spec: str | None, where: str = "--map") -> "AuditConfig":
+    def with_map(self, spec: str | None, where: str = "--map") -> AuditConfig:
         if not spec:
             return self
         extra = parse_map(spec, where)

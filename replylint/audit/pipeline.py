@@ -14,18 +14,27 @@ import hashlib
 import json
 import sqlite3
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from .config import AuditConfig
 from .readers import AGENT, Message, Problem, input_size, read_input
 from .store import ReplyRow, Store, ticket_rows
 from .threads import ThreadChecks, run_thread_rules, thread_message, thread_ruleset_hash
 from .timeutil import from_utc_text, to_utc_text
-from .workers import (BATCH_SIZE, CheckerError, DaskCheckers, EngineSpec, InlineCheckers, ProcessCheckers,
-                      engine_settings, ruleset_hash)
+from .workers import (
+    BATCH_SIZE,
+    CheckerError,
+    DaskCheckers,
+    EngineSpec,
+    InlineCheckers,
+    ProcessCheckers,
+    engine_settings,
+    ruleset_hash,
+)
 
 COMMIT_SECONDS = 0.5
 READ_CHUNK = 256

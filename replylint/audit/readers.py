@@ -18,10 +18,11 @@ import hashlib
 import json
 import mailbox
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from ..inputs import InputError, decode_bytes, detect_format
 from .config import AuditConfig

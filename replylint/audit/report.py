@@ -14,9 +14,10 @@ import json
 import sqlite3
 import statistics
 from collections import Counter, defaultdict
-from datetime import timezone
+from collections.abc import Iterator, Mapping
+from datetime import UTC
 from pathlib import Path
-from typing import Any, Iterator, Mapping, TextIO
+from typing import Any, TextIO
 
 from .charts import bar_list_chart, column_chart, line_chart
 from .store import now_text
@@ -30,11 +31,11 @@ EXCERPT_CHARS = 600
 
 
 def gather(db: sqlite3.Connection, *, rules: Mapping[str, str] | None = None, thread_rules: Mapping[str, str] | None = None,
-           unwanted: tuple[str, ...] = (), neutral: tuple[str, ...] = (), zone: Any = timezone.utc) -> dict[str, Any]:
+           unwanted: tuple[str, ...] = (), neutral: tuple[str, ...] = (), zone: Any = UTC) -> dict[str, Any]:
     """Everything a report shows. ``rules``/``thread_rules`` map rule ids to
     their summaries (the vocabulary); ``unwanted``/``neutral`` say how elements
     count towards compliance; ``zone`` is the team's time zone for weeks."""
-    one = lambda sql, *a: db.execute(sql, a).fetchone()[0]  # noqa: E731 - a local shorthand
+    one = lambda sql, *a: db.execute(sql, a).fetchone()[0]
     replies = one("SELECT COUNT(*) FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL")
     scores = [s for (s,) in db.execute("SELECT r.score FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL")]
     summary = {
@@ -184,8 +185,7 @@ def write_json(data: Mapping[str, Any], db: sqlite3.Connection, out: TextIO) -> 
     stays flat for large audits)."""
     head = json.dumps(dict(data), indent=1, ensure_ascii=False)
     out.write(head[:-2].rstrip() + ',\n "replies": [')
-    for i, obj in enumerate(iter_reply_objects(db)):
-        out.write(("," if i else "") + "\n  " + json.dumps(obj, ensure_ascii=False))
+    out.writelines(("," if i else "") + "\n  " + json.dumps(obj, ensure_ascii=False) for i, obj in enumerate(iter_reply_objects(db)))
     out.write("\n ]\n}\n")
 
 

@@ -18,11 +18,12 @@ import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from ..registry import RULE_ID, SEVERITIES, CheckLoadError, bundled_dir, load_hook
 from .timeutil import BusinessCalendar, eta_deadline, from_utc_text

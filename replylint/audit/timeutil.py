@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,7 +24,7 @@ class TimeError(ValueError):
 
 def zone(name: str) -> tzinfo:
     if name.upper() == "UTC":
-        return timezone.utc
+        return UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -59,18 +59,18 @@ def parse_timestamp(value: object, default_zone: tzinfo) -> datetime:
 def _from_epoch(seconds: float) -> datetime:
     if seconds > 1e11:  # milliseconds
         seconds /= 1000.0
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def to_utc_text(moment: datetime) -> str:
     """The form stored in the database: sortable as text."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def from_utc_text(text: str | None) -> datetime | None:
     if not text:
         return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -134,12 +134,12 @@ _DURATION = re.compile(
     r"(?P<num>\d+(?:\.\d+)?|a\s+couple(?:\s+of)?|couple\s+of|a\s+few|few|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
     r"\s*(?:(?:-|to|or)\s*(?P<upper>\d+|two|three|four|five))?\s*(?:more\s+)?"
     r"(?P<business>business\s+|working\s+)?(?:calendar\s+)?"
-    r"(?P<unit>minutes?|mins?|hours?|hrs?|h|days?|weeks?|wks?|months?)\b", re.I)
-_DAY_OR_TWO = re.compile(r"\ba\s+(?P<unit>day|week)\s+or\s+(?:two|so)\b", re.I)
+    r"(?P<unit>minutes?|mins?|hours?|hrs?|h|days?|weeks?|wks?|months?)\b", re.IGNORECASE)
+_DAY_OR_TWO = re.compile(r"\ba\s+(?P<unit>day|week)\s+or\s+(?:two|so)\b", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
-_MONTH_DAY = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I)
-_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
-_QUARTER = re.compile(r"\bq([1-4])\b", re.I)
+_MONTH_DAY = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.IGNORECASE)
+_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+_QUARTER = re.compile(r"\bq([1-4])\b", re.IGNORECASE)
 
 
 def eta_deadline(phrases: list[str] | tuple[str, ...], sent: datetime, calendar: BusinessCalendar) -> datetime | None:

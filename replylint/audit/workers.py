@@ -21,9 +21,10 @@ import queue
 import signal
 import traceback
 from collections import OrderedDict, deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from ..config import ConfigError, Settings, parse_settings
 from .config import read_config_table

@@ -23,7 +23,7 @@ def request_units(ctx):
 def detect(ctx):
     if not ctx.value("info_request"):
         return Detection(None)
-    unit_of, with_requests = request_units(ctx)
+    _unit_of, with_requests = request_units(ctx)
     batched = with_requests[-1] - with_requests[0] + 1 == len(with_requests)
     ev = () if batched else tuple(Evidence(e.sentence, "request in another part of the reply") for e in ctx.elements["info_request"].evidence)
     return Detection(batched, ev)
