@@ -17,7 +17,14 @@ _ABBREVIATIONS = frozenset(
 )
 _LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _INITIAL = re.compile(r"\b[A-Z]$")
-_BOUNDARY = re.compile(r"([.!?]+|[.!?]*[\"')\]]+)(?=\s+[\"'(\[]?[A-Z0-9@#*_`])|[!?]+(?=\s)|\.(?=\s+[a-z]{2,}\s)")
+# Pictographs (with their variation selectors, joiners and skin tones) and the
+# common emoticons. In chat and casual mail they end a clause as a full stop would:
+# "works for me 🤷 are you still seeing it?" is two sentences.
+_EMOJI = "(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF][\uFE0F\u200D\U0001F3FB-\U0001F3FF\u2600-\u27BF]*)+"
+_EMOTICON = r"(?<!\S)(?::-?[)(DPp]|;-?\)|:\+1:)"
+_BOUNDARY = re.compile(r"([.!?]+|[.!?]*[\"')\]]+)(?=\s+[\"'(\[]?[A-Z0-9@#*_`])|[!?]+(?=\s)|\.(?=\s+[a-z]{2,}\s)"
+                       rf"|(?<=\s){_EMOJI}(?=\s)|{_EMOTICON}(?=\s)")
+_ENDS_WITH_EMOJI = re.compile(rf"(?:\s{_EMOJI}|{_EMOTICON})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +110,8 @@ def _mark_lead_ins(sentences: list[Sentence]) -> list[Sentence]:
 
 
 def _ends_sentence(line: str) -> bool:
-    return line.rstrip().endswith((".", "!", "?", ":", ";"))
+    line = line.rstrip()
+    return line.endswith((".", "!", "?", ":", ";")) or _ENDS_WITH_EMOJI.search(line) is not None
 
 
 def _is_short(line: str) -> bool:

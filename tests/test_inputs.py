@@ -212,3 +212,23 @@ def test_inputs_model_that_is_not_installed_is_a_clear_error(tmp_path, monkeypat
     (tmp_path / "d.txt").write_text("We fixed it.\n")
     result = CliRunner().invoke(main, ["check", "--model", "en_core_web_nothing", "d.txt"])
     assert result.exit_code == 2 and "not installed" in result.output and "never downloads" in result.output
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    # Chat style: an emoji ends the clause as a full stop would, on one line or at a line's end.
+    ("just tried it again on my side, can't get it to break 🤷 are you still seeing it?",
+     ["just tried it again on my side, can't get it to break 🤷", "are you still seeing it?"]),
+    ("works for me on 3.2.1 / Chrome 121 🤔\ncan you try it in an incognito window?",
+     ["works for me on 3.2.1 / Chrome 121 🤔", "can you try it in an incognito window?"]),
+    ("works fine on our side 🤷\u200d♀️ pls check the proxy", ["works fine on our side 🤷\u200d♀️", "pls check the proxy"]),
+    ("restarted the sync :) try again now", ["restarted the sync :)", "try again now"]),
+    # An emoji glued to a word, or a line wrapped mid-sentence, is no boundary.
+    ("The build✅ passed on 4.2.0 and\nthe deploy is next.", ["The build✅ passed on 4.2.0 and\nthe deploy is next."]),
+])
+def test_inputs_emoji_ends_a_chat_sentence(engine, text, sentences):
+    assert [s.text for s in engine.check_text(text).sentences] == sentences
+
+
+def test_inputs_chat_question_after_an_emoji_is_a_request(engine):
+    result = engine.check_text("just tried it again on my side, can't get it to break 🤷 are you still seeing it?")
+    assert result.elements["info_request"] is True and result.elements["cannot_reproduce"] is True

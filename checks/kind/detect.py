@@ -45,7 +45,7 @@ def classify(ctx):
         return "status-update"
     if admin or v("bounce_back"):
         return "other"
-    return "status-update" if sentences else "other"
+    return "other"
 
 
 def _asks_for_information(sentence):
