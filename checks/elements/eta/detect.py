@@ -1,5 +1,7 @@
 """eta: a bounded time for what happens next, in a sentence that looks ahead."""
 
+import re
+
 from replylint.checkapi import Detection, Evidence
 
 # A time counts when the sentence looks ahead (a commitment, "will", "expected",
@@ -23,16 +25,42 @@ def detect(ctx):
             continue
         # "I'll close this case on Friday": the only thing ahead is closing it.
         closing_only = s.has("admin-future") and s.index not in commitments and not s.has("eta-marker")
-        ahead = s.index in commitments or s.has("eta-marker") or (s.has("will-future") and not closing_only)
+        ahead = s.index in commitments or _looks_ahead(s) or (s.has("will-future") and not closing_only)
         anchored = any(_anchored(s, t) for t in times)
-        if ahead or (anchored and s.index not in past):
+        # "were charged twice within a minute": a bound in a past account is history.
+        told_in_past = not s.has("future-marker") and PAST.search(s.text[:times[0].start - s.start]) is not None
+        # "Outlook may need up to 60 minutes to show it": how long something will take.
+        takes = s.has("future-marker") and any(t.pattern.endswith(".duration") and t.text.lower().startswith(("take", "need")) for t in times)
+        if ahead or takes or (anchored and s.index not in past and not told_in_past):
             evidence.append(Evidence(s.index, f"time: {times[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
 
 
+# Past tense before the time, with no future or modal word in the sentence.
+PAST = re.compile(r"\b(?:was|were|had)\b", re.IGNORECASE)
+# "is expected." and "expected behaviour" say what is normal, not when; "was most
+# likely the certificate rotation at 02:00" guesses at the past.
+NORMAL = re.compile(r"^expected$", re.IGNORECASE)
+HEDGES = ("likely", "probably")
+# "caught up by itself at 01:22": "by" that binds no time.
+NOT_A_BOUND = re.compile(r"\bby\s+(?:itself|themselves|hand|e-?mail|phone|mail|default|design)\b", re.IGNORECASE)
+
+
+def _looks_ahead(sentence):
+    markers = sentence.matches("eta-marker")
+    if not markers:
+        return False
+    words = [m.text.strip().lower() for m in markers]
+    after = sentence.text[markers[-1].end - sentence.start:].lstrip()
+    says_normal = all(NORMAL.match(w) for w in words) and (
+        not after or after[0] in ".,;:!)" or after.lower().startswith(("behavio", "and ", "because")))
+    guesses_past = all(w in HEDGES for w in words) and not sentence.has("future-marker") and PAST.search(sentence.text) is not None
+    return not (says_normal or guesses_past)
+
+
 def _anchored(sentence, time_signal):
     offset = time_signal.start - sentence.start
-    before = sentence.text[max(0, offset - ANCHOR_WINDOW):offset].lower()
+    before = NOT_A_BOUND.sub(" ", sentence.text[max(0, offset - ANCHOR_WINDOW):offset].lower())
     words = before.split()
     tail = " ".join(words[-3:])
     return any(tail.endswith(a) or f" {a} " in f" {tail} " for a in ANCHORS) or time_signal.text.lower().startswith(("within", "in the next", "no later than"))

@@ -11,7 +11,7 @@ BLOCKERS = ("question-to-customer", "you-subject")
 SYMPATHY = re.compile(r"^[\W_]*(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|truly)\s+)*sorry\s+(?:to\s+hear\s+)?(?:that|about|the|your|for|you're|you\s+are)\b",
                       re.IGNORECASE)
 THEIR_REPORT = re.compile(r"^[\W_]*(?:(?:from|per|according\s+to|as\s+(?:per|in))\s+your\s+(?:last\s+|earlier\s+|previous\s+)?"
-                          r"(?:message|mail|e-?mail|report|description|ticket|update|note|call)|as\s+you\s+(?:said|described|mentioned|reported|explained|wrote))\b",
+                          r"(?:message|mail|e-?mail|report|description|ticket|update|note|call)|as\s+you\s+(?:said|described|mentioned|reported|explained|wrote)|(?:so,?\s+)?(?:to\s+sum\s+up|to\s+recap|to\s+summari[sz]e)\s+what\s+you)\b",
                           re.IGNORECASE)
 OPEN_QUESTION = re.compile(r"\b(?:investigat\w*|look(?:ing)?\s+into|checking|trying\s+to\s+(?:find\s+out|understand)|"
                            r"find\s+out|work\s+out|understand)\s+(?:why|whether|if|how|what)\b[^.;:!?]*$", re.IGNORECASE)
