@@ -16,6 +16,8 @@ KINDS = [
     ("The token expires because the clock on your host is 6 minutes behind. Please enable NTP at your end.", "resolution"),
     ("This is fixed in 4.3.0, released today.", "resolution"),
     ("We reproduced the timeout on 4.2.0 and our team is preparing a patch. I will update you by Friday.", "status-update"),
+    # A fix already made answers the case, even in the sentence that says when it ships.
+    ("Reproduced on our staging cluster. The fix is merged and ships in 2024.07.1 on 9 July.", "resolution"),
     # Nothing of the protocol in it: an acknowledgement is "other", not an update.
     ("np! 👍", "other"),
     ("Thanks for the quick reply, Maria.", "other"),

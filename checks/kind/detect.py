@@ -14,7 +14,7 @@ def classify(ctx):
     # A fix already made (not one still to come) closes the technical question; a
     # change we made (restart, patch on staging) only justifies asking to verify it.
     fix_done = any(sig.label == "fixed" and not s.governed_by(sig, ("will-future",), window=30)
-                   for s in sentences if s.index not in commitments for sig in s.signals)
+                   for s in sentences for sig in s.signals)
     changed = fix_done or any(s.has("remedy-action") for s in sentences)
     # Requests to try, check or confirm something (not to send information).
     act_only = bool(requests) and all(
