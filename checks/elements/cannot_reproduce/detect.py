@@ -6,7 +6,7 @@ from replylint.checkapi import Detection, Evidence
 
 # "We installed agent 6.3.1 on three laptops in our lab": installing there is a
 # test, not a remedy on the customer's system.
-OUR_TEST_BED = re.compile(r"\b(?:in|on|at)\s+our\s+(?:[\w-]+\s+)?(?:lab|test\w*|side|end|staging|sandbox|workspace|environment|instance|tenant|account|copy)\b|"
+OUR_TEST_BED = re.compile(r"\b(?:in|on|at)\s+our\s+(?:[\w-]+\s+){0,2}(?:lab|test\w*|side|end|staging|sandbox|workspace|environment|instance|tenant|account|copy)\b|"
                           r"\btest\s+(?:tenant|account|vm|machine|laptops?|cluster|environment|bed|rig|server|instance|system|box|host|copy|workspace|database|db)\b", re.IGNORECASE)
 
 # A success the customer reports, or one inside a condition, is not our result.
@@ -42,8 +42,10 @@ def detect(ctx):
             attempt_before = any(sig.label == "clean-result" for sig in success) and any(
                 _is_test_attempt(prev, tried) for prev in ctx.sentences[max(0, s.index - 2):s.index]
                 if prev.paragraph == s.paragraph)
-            # "We deployed the new evaluator and the duplicates stopped": the fix working.
-            if success and (s.index in tried or attempt_before) and not _our_fix(s) and not s.is_question:
+            # "We deployed the new evaluator and the duplicates stopped": the fix working;
+            # so is "We re-triggered the backup and it completed" after a change we report.
+            fix_before = any(_our_fix(earlier) for earlier in ctx.sentences[:s.index])
+            if success and (s.index in tried or attempt_before) and not _our_fix(s) and not fix_before and not s.is_question:
                 evidence.append(Evidence(s.index, f"our attempt succeeded: {success[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
 
