@@ -40,5 +40,31 @@ def detect(ctx):
                 continue  # "will be fixed in 2.4" is a plan
             evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
             break
+    evidence.extend(_under_finding_headings(ctx, requests, {e.sentence for e in evidence}))
     evidence.sort(key=lambda e: e.sentence)
     return Detection(bool(evidence), tuple(evidence))
+
+
+EMPTY_SECTION = re.compile(r"^[\W_]*(?:n/?a|tbd|tbc|none|unknown|not\s+(?:yet\s+)?known|pending|-+)?[\W_]*$", re.IGNORECASE)
+
+
+def _under_finding_headings(ctx, requests, seen):
+    """What a "Findings:" or "Root cause" heading introduces: the rest of its line,
+    or the next sentence when the heading stands alone, unless that is empty ("N/A"),
+    a request, a question or a plan."""
+    commitments = {e.sentence for e in ctx.elements["next_steps"].evidence}
+    sentences = ctx.sentences
+    for s in sentences:
+        heading = next(iter(s.matches("finding-heading")), None)
+        if heading is None:
+            continue
+        rest = s.text[heading.end - s.start:]
+        if rest.strip():
+            target = s if not EMPTY_SECTION.match(rest) else None
+        else:
+            target = sentences[s.index + 1] if s.index + 1 < len(sentences) else None
+        if (target is None or target.index in seen or target.index in requests or target.index in commitments
+                or target.is_question or target.has("will-future") or EMPTY_SECTION.match(target.text)):
+            continue
+        yield Evidence(target.index, f"under a findings heading: {heading.text.strip()!r}")
+
