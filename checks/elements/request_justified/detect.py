@@ -1,6 +1,15 @@
 """request_justified: every request carries a reason that names what it verifies."""
 
+import re
+
 from replylint.checkapi import Detection, Evidence
+
+# "Also try moving the hub and see if the drops stop": advice beside an ask, whose
+# "see if" is the customer's check, not the ask's reason.
+ADVICE = re.compile(r"^[\W_]*(?:also,?\s+|and\s+|meanwhile,?\s+|in\s+the\s+meantime,?\s+)?(?:please\s+)?try\b", re.IGNORECASE)
+# A fix delivered with the reply ("Patch for 44018 is attached", "pls find attached
+# hotfix HF-002"): asking to install and confirm it is justified by it.
+DELIVERED_FIX = re.compile(r"\b(?:hot)?fix(?:es)?\b|\bpatch(?:es|ed)?\b|\bcorrection\b", re.IGNORECASE)
 
 
 def unjustified_requests(ctx):
@@ -8,7 +17,9 @@ def unjustified_requests(ctx):
     lead-in reason. Used by the detector and by the `unjustified-request` rule."""
     requests = [e.sentence for e in ctx.elements["info_request"].evidence]
     # Asking to test or confirm a change we report having made is justified by it.
-    fix_reported = any(s.has("remedy-action", "fixed") for s in ctx.sentences)
+    actions = {e.sentence for e in ctx.elements["actions_taken"].evidence}
+    fix_reported = any(s.has("remedy-action", "fixed") or (s.index in actions and DELIVERED_FIX.search(s.text))
+                       for s in ctx.sentences)
     sentences = ctx.sentences
     missing = []
     for i in requests:
@@ -61,7 +72,7 @@ def _neighbour_reason(sentences, i, requests):
             # then "The first shows whether ...": the reason stands after the
             # block the request introduces.
             introduces = j == i + 1 and s.text.rstrip().endswith(":")
-            if (n.block != s.block and not introduces) or not _has_reason(n) or n.is_question:
+            if (n.block != s.block and not introduces) or not _has_reason(n) or n.is_question or ADVICE.match(n.text):
                 continue
             if n.list_item is not None and j in requests and n.list_item != s.list_item:
                 continue  # another list item's own reason (a second sentence of the same item explains it)
