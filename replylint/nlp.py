@@ -145,6 +145,23 @@ class SignalMatcher:
     def _token_pattern_possible(self, lowers: set[int]) -> bool:
         return any(all(not forms.isdisjoint(lowers) for forms in needed) for needed in self.token_gate)
 
+    def _token_matches(self, doc: Doc, sentences: list[Sentence]):
+        """Token-pattern matches, sentence by sentence. spaCy's Matcher walks every
+        token in Python, so it only runs on the sentences that hold a word of each
+        set a pattern needs (token_gate); a match never spans two sentences."""
+        lowers = doc.user_data.get(LOWERS_KEY)
+        if self.token_gate is None or lowers is None:
+            return [(m, a, b) for m, a, b in self.token_matcher(doc)]
+        if not self._token_pattern_possible(set(lowers)):
+            return []
+        token_starts = doc.to_array("IDX")
+        matches = []
+        for sentence in sentences:
+            first, last = numpy.searchsorted(token_starts, (sentence.start, sentence.end))
+            if last > first and self._token_pattern_possible(set(lowers[first:last])):
+                matches.extend((m, first + a, first + b) for m, a, b in self.token_matcher(doc[first:last]))
+        return matches
+
     @property
     def prefilter(self) -> SentencePrefilter:
         if self._prefilter is None:
@@ -171,13 +188,7 @@ class SignalMatcher:
         for matcher in (self.phrase_matcher, self.token_matcher):
             if len(matcher) == 0:
                 continue
-            if matcher is self.token_matcher and self.token_gate is not None:
-                # spaCy's Matcher walks every token in Python; most replies hold
-                # none of the words a token pattern needs.
-                lowers = doc.user_data.get(LOWERS_KEY)
-                if lowers is not None and not self._token_pattern_possible(set(lowers)):
-                    continue
-            for match_id, start, end in matcher(doc):
+            for match_id, start, end in self._token_matches(doc, sentences) if matcher is self.token_matcher else matcher(doc):
                 span = doc[start:end]
                 pid = strings[match_id]
                 found.append(Signal(self.labels[pid], pid, span.start_char, span.end_char, span.text))

@@ -1,5 +1,5 @@
-"""spaCy's Matcher is skipped on a reply that holds none of the words a token
-pattern needs; that must never change the signals."""
+"""spaCy's Matcher runs only on the sentences that hold a word of each set a
+token pattern needs; that must never change the signals."""
 
 from __future__ import annotations
 
