@@ -18,6 +18,9 @@ def detect(ctx):
     # "We reproduced it on an iPad Air ... it does not happen on an iPad Pro": once
     # the reply reports the problem reproduced, where it does not happen is detail.
     reproduced = any(s.has("reproduced") and s.index in tried for s in ctx.sentences)
+    # A reproduction told by its result ("It crashed on both devices, with the same
+    # stack as yours") also makes a later clean run a bisection.
+    reproduced_anywhere = reproduced or any(s.has("reproduced") and not s.is_question for s in ctx.sentences)
     evidence = []
     for s in ctx.sentences:
         for sig in s.matches("cannot-reproduce", "works-for-us", "not-happening"):
@@ -45,7 +48,8 @@ def detect(ctx):
             # "We deployed the new evaluator and the duplicates stopped": the fix working;
             # so is "We re-triggered the backup and it completed" after a change we report.
             fix_before = any(_our_fix(earlier) for earlier in ctx.sentences[:s.index])
-            if success and (s.index in tried or attempt_before) and not _our_fix(s) and not fix_before and not s.is_question:
+            # "Reproduced on 5.6.0; on 5.5.2 it did not crash": a bisection, not a failed reproduction.
+            if success and (s.index in tried or attempt_before) and not _our_fix(s) and not fix_before and not reproduced_anywhere and not s.is_question:
                 evidence.append(Evidence(s.index, f"our attempt succeeded: {success[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
 
