@@ -13,7 +13,10 @@ def detect(ctx):
     for s in ctx.sentences:
         if s.is_question and not s.has("action-terse"):
             continue
+        reading = s.matches("read-their-message")
         for sig in s.matches("action", "action-terse"):
+            if any(r.start < sig.end and sig.start < r.end for r in reading):
+                continue
             if not s.governed_by(sig, BLOCKERS):
                 evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
                 break

@@ -13,6 +13,11 @@ SYMPATHY = re.compile(r"^[\W_]*(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|
 THEIR_REPORT = re.compile(r"^[\W_]*(?:(?:from|per|according\s+to|as\s+(?:per|in))\s+your\s+(?:last\s+|earlier\s+|previous\s+)?"
                           r"(?:message|mail|e-?mail|report|description|ticket|update|note|call)|as\s+you\s+(?:said|described|mentioned|reported|explained|wrote)|(?:so,?\s+)?(?:to\s+sum\s+up|to\s+recap|to\s+summari[sz]e)\s+what\s+you)\b",
                           re.IGNORECASE)
+# The same in a later clause: "Thanks for shopping with us, and I'm so sorry to hear
+# that your code isn't working", "we're thrilled to hear the dashboard is working
+# well": what follows passes on their report.
+THEIR_NEWS_LATER = re.compile(r"[,;]\s*(?:and\s+|but\s+)?(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|truly)\s+)*"
+                              r"(?:sorry|glad|happy|thrilled|delighted|pleased|relieved)\s+to\s+hear\b", re.IGNORECASE)
 OPEN_QUESTION = re.compile(r"\b(?:investigat\w*|look(?:ing)?\s+into|checking|trying\s+to\s+(?:find\s+out|understand)|"
                            r"find\s+out|work\s+out|understand)\s+(?:why|whether|if|how|what)\b[^.;:!?]*$", re.IGNORECASE)
 
@@ -31,7 +36,10 @@ def detect(ctx):
         if SYMPATHY.match(s.text) or THEIR_REPORT.match(s.text):
             continue  # "sorry the login keeps failing!", "From your message, ... still failed": their report, not our result
         labels = ("fixed",) if s.index in requests else ("result", "finding", "fixed", "reproduced")
+        their_news = THEIR_NEWS_LATER.search(s.text)
         for sig in s.matches(*labels):
+            if their_news and sig.start - s.start >= their_news.start():
+                continue
             if s.governed_by(sig, BLOCKERS, window=40) or s.governed_by(sig, ("conditional",), window=80):
                 continue
             if OPEN_QUESTION.search(s.text[:sig.start - s.start]):
