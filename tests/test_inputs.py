@@ -224,6 +224,10 @@ def test_inputs_model_that_is_not_installed_is_a_clear_error(tmp_path, monkeypat
     ("restarted the sync :) try again now", ["restarted the sync :)", "try again now"]),
     # An emoji glued to a word, or a line wrapped mid-sentence, is no boundary.
     ("The build✅ passed on 4.2.0 and\nthe deploy is next.", ["The build✅ passed on 4.2.0 and\nthe deploy is next."]),
+    # Arrows and ticks stand inside a sentence.
+    ("Please open Settings ➜ Billing ➜ Invoices and check the VAT number.",
+     ["Please open Settings ➜ Billing ➜ Invoices and check the VAT number."]),
+    ("Tests ✔ passed on 4.2.0.", ["Tests ✔ passed on 4.2.0."]),
 ])
 def test_inputs_emoji_ends_a_chat_sentence(engine, text, sentences):
     assert [s.text for s in engine.check_text(text).sentences] == sentences
@@ -232,3 +236,15 @@ def test_inputs_emoji_ends_a_chat_sentence(engine, text, sentences):
 def test_inputs_chat_question_after_an_emoji_is_a_request(engine):
     result = engine.check_text("just tried it again on my side, can't get it to break 🤷 are you still seeing it?")
     assert result.elements["info_request"] is True and result.elements["cannot_reproduce"] is True
+
+
+def test_inputs_a_long_run_of_emoji_is_split_at_once():
+    # A nested quantifier over overlapping emoji classes once doubled the time per
+    # extra heart (seconds at 25). The engine masks such symbol-heavy lines as
+    # pasted text first, so the splitter is called directly.
+    from replylint.sentences import split_sentences
+
+    text = "We restored the deleted board for you " + "❤️" * 60 + "!"
+    assert [s.text for s in split_sentences(text)] == [text]
+    assert [s.text for s in split_sentences(text + "x")] == [text + "x"]
+

@@ -18,6 +18,8 @@ KINDS = [
     ("We reproduced the timeout on 4.2.0 and our team is preparing a patch. I will update you by Friday.", "status-update"),
     # A fix already made answers the case, even in the sentence that says when it ships.
     ("Reproduced on our staging cluster. The fix is merged and ships in 2024.07.1 on 9 July.", "resolution"),
+    # A fix still to come keeps it an update, though the word "fixed" is there.
+    ("Our developers are working to get this fixed, and I'll update you by Friday.", "status-update"),
     # Nothing of the protocol in it: an acknowledgement is "other", not an update.
     ("np! 👍", "other"),
     ("Thanks for the quick reply, Maria.", "other"),

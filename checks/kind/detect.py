@@ -13,7 +13,11 @@ def classify(ctx):
                    and s.index not in requests and s.index not in commitments]
     # A fix already made (not one still to come) closes the technical question; a
     # change we made (restart, patch on staging) only justifies asking to verify it.
+    # In a sentence that also commits to something, the fix must come first: "The
+    # fix is merged and ships in 2.4.1" reports it done, "working to get this fixed"
+    # does not.
     fix_done = any(sig.label == "fixed" and not s.governed_by(sig, ("will-future",), window=30)
+                   and (s.index not in commitments or sig.start < min(c.start for c in s.matches("commitment")))
                    for s in sentences for sig in s.signals)
     changed = fix_done or any(s.has("remedy-action") for s in sentences)
     # Requests to try, check or confirm something (not to send information).
@@ -43,8 +47,6 @@ def classify(ctx):
         return "resolution"  # an explanation or a conclusion, nothing left failing
     if investigated or commitments:
         return "status-update"
-    if admin or v("bounce_back"):
-        return "other"
     return "other"
 
 

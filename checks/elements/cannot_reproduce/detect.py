@@ -9,6 +9,9 @@ from replylint.checkapi import Detection, Evidence
 OUR_TEST_BED = re.compile(r"\b(?:in|on|at)\s+our\s+(?:[\w-]+\s+){0,2}(?:lab|test\w*|side|end|staging|sandbox|workspace|environment|instance|tenant|account|copy)\b|"
                           r"\btest\s+(?:tenant|account|vm|machine|laptops?|cluster|environment|bed|rig|server|instance|system|box|host|copy|workspace|database|db)\b", re.IGNORECASE)
 
+# "We haven't reproduced it yet": no reproduction.
+NEGATED = re.compile(r"\b(?:not|never|unable)\b|n't\b|n’t\b", re.IGNORECASE)
+
 # A success the customer reports, or one inside a condition, is not our result.
 SUCCESS_BLOCKERS = ("conditional", "question-to-customer", "you-subject", "customer-side")
 
@@ -20,7 +23,8 @@ def detect(ctx):
     reproduced = any(s.has("reproduced") and s.index in tried for s in ctx.sentences)
     # A reproduction told by its result ("It crashed on both devices, with the same
     # stack as yours") also makes a later clean run a bisection.
-    reproduced_anywhere = reproduced or any(s.has("reproduced") and not s.is_question for s in ctx.sentences)
+    reproduced_anywhere = reproduced or any(s.has("reproduced") and not s.is_question and not s.has("cannot-reproduce")
+                                            and not NEGATED.search(s.text) for s in ctx.sentences)
     evidence = []
     for s in ctx.sentences:
         for sig in s.matches("cannot-reproduce", "works-for-us", "not-happening"):

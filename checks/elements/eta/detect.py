@@ -28,7 +28,7 @@ def detect(ctx):
         ahead = s.index in commitments or _looks_ahead(s) or (s.has("will-future") and not closing_only)
         anchored = any(_anchored(s, t) for t in times)
         # "were charged twice within a minute": a bound in a past account is history.
-        told_in_past = not s.has("future-marker") and PAST.search(s.text[:times[0].start - s.start]) is not None
+        told_in_past = not s.has("future-marker") and _told_in_past(s.text[:times[0].start - s.start])
         # "Outlook may need up to 60 minutes to show it": how long something will take.
         takes = s.has("future-marker") and any(t.pattern.endswith(".duration") and t.text.lower().startswith(("take", "need")) for t in times)
         if ahead or takes or (anchored and s.index not in past and not told_in_past):
@@ -38,12 +38,21 @@ def detect(ctx):
 
 # Past tense before the time, with no future or modal word in the sentence.
 PAST = re.compile(r"\b(?:was|were|had)\b", re.IGNORECASE)
+PRESENT_OR_FUTURE = re.compile(r"\b(?:is|are|gets?|takes?|will|shall|should|can|goes|comes|arrives?|shows?|appears?)\b|(?<!\d\s)\bmay\b(?!\s+\d)",
+                               re.IGNORECASE)
 # "is expected." and "expected behaviour" say what is normal, not when; "was most
 # likely the certificate rotation at 02:00" guesses at the past.
-NORMAL = re.compile(r"^expected$", re.IGNORECASE)
+EXPECTED_AS_NORMAL = re.compile(r"^expected$", re.IGNORECASE)
 HEDGES = ("likely", "probably")
 # "caught up by itself at 01:22": "by" that binds no time.
 NOT_A_BOUND = re.compile(r"\bby\s+(?:itself|themselves|hand|e-?mail|phone|mail|default|design)\b", re.IGNORECASE)
+
+
+def _told_in_past(before_time):
+    """A past verb governs the time: "were charged twice within a minute", not "the
+    card you were charged on gets the credit within 3 days"."""
+    pasts = list(PAST.finditer(before_time))
+    return bool(pasts) and PRESENT_OR_FUTURE.search(before_time[pasts[-1].end():]) is None
 
 
 def _looks_ahead(sentence):
@@ -52,7 +61,7 @@ def _looks_ahead(sentence):
         return False
     words = [m.text.strip().lower() for m in markers]
     after = sentence.text[markers[-1].end - sentence.start:].lstrip()
-    says_normal = all(NORMAL.match(w) for w in words) and (
+    says_normal = all(EXPECTED_AS_NORMAL.match(w) for w in words) and (
         not after or after[0] in ".,;:!)" or after.lower().startswith(("behavio", "and ", "because")))
     guesses_past = all(w in HEDGES for w in words) and not sentence.has("future-marker") and PAST.search(sentence.text) is not None
     return not (says_normal or guesses_past)

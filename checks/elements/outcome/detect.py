@@ -53,7 +53,11 @@ def detect(ctx):
     return Detection(bool(evidence), tuple(evidence))
 
 
-EMPTY_SECTION = re.compile(r"^[\W_]*(?:n/?a|tbd|tbc|none|unknown|not\s+(?:yet\s+)?known|pending|-+)?[\W_]*$", re.IGNORECASE)
+EMPTY_SECTION = re.compile(r"^[\W_]*(?:n/?a|tbd|tbc|none|nothing(?:\s+(?:conclusive|yet|found))?(?:\s+so\s+far)?|unknown|"
+                           r"not\s+(?:yet\s+)?(?:known|clear|found)|not\s+yet|pending|in\s+progress|under\s+investigation|"
+                           r"to\s+be\s+(?:determined|confirmed)|-+)?[\W_]*$", re.IGNORECASE)
+# "Cause:\nResolution: upgrade to 5.2": the next line is another heading, not a finding.
+ANOTHER_HEADING = re.compile(r"^[\W_]*\w[\w /&-]{0,30}:(?:\s|$)")
 
 
 def _under_finding_headings(ctx, requests, seen):
@@ -72,7 +76,8 @@ def _under_finding_headings(ctx, requests, seen):
         else:
             target = sentences[s.index + 1] if s.index + 1 < len(sentences) else None
         if (target is None or target.index in seen or target.index in requests or target.index in commitments
-                or target.is_question or target.has("will-future") or EMPTY_SECTION.match(target.text)):
+                or target.is_question or target.has("will-future") or EMPTY_SECTION.match(target.text)
+                or (target is not s and ANOTHER_HEADING.match(target.text))):
             continue
         yield Evidence(target.index, f"under a findings heading: {heading.text.strip()!r}")
 

@@ -12,14 +12,17 @@ ADVICE = re.compile(r"^[\W_]*(?:also,?\s+|and\s+|meanwhile,?\s+|in\s+the\s+meant
 DELIVERED_FIX = re.compile(r"\b(?:hot)?fix(?:es)?\b|\bpatch(?:es|ed)?\b|\bcorrection\b", re.IGNORECASE)
 
 
+def _delivers_fix(sentence):
+    return any(sig.pattern.endswith(".attached-deliverable") for sig in sentence.signals) and DELIVERED_FIX.search(sentence.text) is not None
+
+
 def unjustified_requests(ctx):
     """Request sentences with no reason of their own, none beside them, and no
     lead-in reason. Used by the detector and by the `unjustified-request` rule."""
     requests = [e.sentence for e in ctx.elements["info_request"].evidence]
     # Asking to test or confirm a change we report having made is justified by it.
     actions = {e.sentence for e in ctx.elements["actions_taken"].evidence}
-    fix_reported = any(s.has("remedy-action", "fixed") or (s.index in actions and DELIVERED_FIX.search(s.text))
-                       for s in ctx.sentences)
+    fix_reported = any(s.has("remedy-action", "fixed") or (s.index in actions and _delivers_fix(s)) for s in ctx.sentences)
     sentences = ctx.sentences
     missing = []
     for i in requests:

@@ -5,7 +5,14 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[a-z][a-z0-9_.\-]{2,}")
 # Words every request shares; they say nothing about what is asked for.
-_COMMON = frozenset(["could", "would", "can", "please", "kindly", "share", "send", "provide", "attach", "upload", "give", "let", "know", "the", "and", "for", "from", "with", "that", "this", "your", "you", "our", "us", "have", "has", "had", "will", "also", "any", "all", "more", "some", "them", "they", "their", "what", "which", "when", "where", "while", "into", "over", "under", "about", "need", "needs", "needed", "require", "required", "check", "confirm", "again", "once", "thanks", "thank", "help", "able"])
+_COMMON = frozenset([
+    "could", "would", "can", "please", "kindly", "share", "send", "provide", "attach", "upload",
+    "give", "let", "know", "the", "and", "for", "from", "with", "that", "this", "your", "you",
+    "our", "us", "have", "has", "had", "will", "also", "any", "all", "more", "some", "them", "they",
+    "their", "what", "which", "when", "where", "while", "into", "over", "under", "about", "need",
+    "needs", "needed", "require", "required", "check", "confirm", "again", "once", "thanks",
+    "thank", "help", "able",
+])
 
 
 def _items(text, item_patterns):
