@@ -24,12 +24,16 @@ def request_sentences(ctx):
     found = set(found)
     # Items of a list introduced by a request ("Could you share the following:")
     # are requests themselves.
+    # Only an item's first sentence is the ask; the rest of the item explains it.
     for s in ctx.sentences:
         if s.lead_in and s.index in found:
+            previous_item = None
             for item in ctx.sentences[s.index + 1:]:
                 if item.list_id is None:
                     break
-                found.add(item.index)
+                if item.list_item != previous_item:
+                    found.add(item.index)
+                previous_item = item.list_item
     return sorted(found)
 
 
