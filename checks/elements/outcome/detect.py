@@ -11,8 +11,8 @@ BLOCKERS = ("question-to-customer", "you-subject")
 SYMPATHY = re.compile(r"^[\W_]*(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|truly)\s+)*sorry\s+(?:to\s+hear\s+)?(?:that|about|the|your|for|you're|you\s+are)\b",
                       re.IGNORECASE)
 THEIR_REPORT = re.compile(r"^[\W_]*(?:(?:from|per|according\s+to|as\s+(?:per|in))\s+your\s+(?:last\s+|earlier\s+|previous\s+)?"
-                          r"(?:message|mail|e-?mail|report|description|ticket|update|note|call)|as\s+you\s+(?:said|described|mentioned|reported|explained|wrote)|(?:so,?\s+)?(?:to\s+sum\s+up|to\s+recap|to\s+summari[sz]e)\s+what\s+you|to\s+make\s+sure\s+i\s+(?:have|understand|got)\s+(?:it|this|that)\s+right|"
-                          r"if\s+i\s+understand\s+(?:you\s+)?correctly|just\s+to\s+confirm\s+(?:my\s+understanding|i\s+understand))\b",
+                          r"(?:message|mail|e-?mail|report|description|ticket|update|note|call)|as\s+you\s+(?:said|described|mentioned|reported|explained|wrote)|(?:so,?\s+)?(?:to\s+sum\s+up|to\s+recap|to\s+summari[sz]e)\s+what\s+you|to\s+make\s+sure\s+(?:i\s+(?:have|understand|got)|i've\s+got)\s+(?:it|this|that)\s+right|"
+                          r"just\s+to\s+confirm\s+(?:my\s+understanding|i\s+understand))\b",
                           re.IGNORECASE)
 # The same in a later clause: "Thanks for shopping with us, and I'm so sorry to hear
 # that your code isn't working", "we're thrilled to hear the dashboard is working
