@@ -22,6 +22,9 @@ SKIP_TAGS = frozenset(["style", "script", "head", "title", "template", "noscript
 VOID_TAGS = frozenset(["br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "base"])
 QUOTE_CLASS = re.compile(r"gmail_quote|yahoo_quoted|moz-cite-prefix|OutlookMessageHeader|divRplyFwdMsg|"
                          r"protonmail_quote|zmail_extra", re.IGNORECASE)
+# Outlook puts the reply header in its own element and the quoted body after it,
+# outside it: everything from such an element to the end is history.
+HISTORY_FROM_HERE = re.compile(r"divRplyFwdMsg|OutlookMessageHeader|appendonsend", re.IGNORECASE)
 _SPACE = re.compile(r"[ \t\r\n\f\u00a0]")
 
 
@@ -34,6 +37,7 @@ class _Converter(HTMLParser):
         self.skip_depth = 0
         self.pre_depth = 0
         self.quote_stack: list[str] = []  # tag names that opened a quote level
+        self.history_started = False
         self.open_tags: list[tuple[str, bool]] = []  # (tag, opened_quote)
 
     # -- position helpers -------------------------------------------------
@@ -58,7 +62,13 @@ class _Converter(HTMLParser):
         if self.skip_depth:
             return
         attr = dict(attrs)
-        is_quote = tag == "blockquote" or bool(QUOTE_CLASS.search((attr.get("class") or "") + " " + (attr.get("id") or "")))
+        marks = (attr.get("class") or "") + " " + (attr.get("id") or "")
+        is_quote = tag == "blockquote" or bool(QUOTE_CLASS.search(marks))
+        if not self.history_started and HISTORY_FROM_HERE.search(marks):
+            # A quote level that no end tag closes.
+            self.history_started = True
+            self._newline(at)
+            self.quote_stack.append("history")
         if tag in BLOCK_TAGS or tag in ("li", "blockquote", "pre"):
             self._newline(at)
         if tag == "br":

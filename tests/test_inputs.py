@@ -36,6 +36,19 @@ def test_inputs_html_entities_and_unbalanced_tags(engine):
     assert result.elements["actions_taken"] is True and result.elements["eta"] is True
 
 
+def test_inputs_outlook_html_history_after_the_reply_header_is_quoted(engine):
+    # Outlook puts "From: / Sent:" in its own div and the customer's message after
+    # it, outside any quote element; that message must not count as ours.
+    html = ("<div>Hi Karen,<br><br>We will look into this and get back to you.<br><br>Best,<br>Mike</div>"
+            "<hr><div id=\"divRplyFwdMsg\"><b>From:</b> Karen Li<br><b>Sent:</b> Thursday, June 13, 2024 2:14 PM<br>"
+            "<b>To:</b> Support<br><b>Subject:</b> Reports show wrong totals</div>"
+            "<div>Hi,<br>the June totals are off by one day. We checked the time zone setting and it is correct. "
+            "Please send us an update by Friday.<br>Karen</div>")
+    result = engine.check_text(html, name="r.html")
+    assert [s.text for s in result.sentences] == ["We will look into this and get back to you."]
+    assert result.elements["actions_taken"] is False and result.elements["info_request"] is False
+
+
 def test_inputs_html_table_cells_stay_apart(engine):
     html = ("<p>We tested a unit on the same firmware as yours:</p>"
             "<table><tr><th>Model</th><td>EdgeLink R900</td></tr><tr><td>Firmware</td><td>2.14.7</td></tr></table>"
