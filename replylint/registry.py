@@ -25,6 +25,8 @@ from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import Any
 
+from .regexcache import RegexCompiler
+
 SEVERITIES = ("error", "warning", "info")
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _LEXICON_REF = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -209,7 +211,9 @@ def load(folders: list[Path] | tuple[Path, ...] | None = None, extra_lexicons: M
     if classify_kind is None:
         raise CheckLoadError("no check folder defines kind/ (kind.toml and detect.py)")
     frozen_lex = {k: tuple(dict.fromkeys(v)) for k, v in lexicons.items()}
-    patterns = tuple(_build_pattern(p, path, owner, frozen_lex) for p, path, owner in raw_patterns)
+    compiler = RegexCompiler()
+    patterns = tuple(_build_pattern(p, path, owner, frozen_lex, compiler) for p, path, owner in raw_patterns)
+    compiler.save()
     seen: dict[str, str] = {}
     for p in patterns:
         if p.id in seen:
@@ -254,7 +258,8 @@ def _load_element(folder: Path) -> tuple[ElementSpec, list[tuple[dict[str, Any],
     return spec, [(p, path, key) for p in pats]
 
 
-def _build_pattern(table: dict[str, Any], path: Path, owner: str, lexicons: Mapping[str, tuple[str, ...]]) -> PatternSpec:
+def _build_pattern(table: dict[str, Any], path: Path, owner: str, lexicons: Mapping[str, tuple[str, ...]],
+                   compiler: RegexCompiler) -> PatternSpec:
     if not isinstance(table, dict):
         raise CheckLoadError(f"{path}: each [[pattern]] must be a table")
     pid = _require(table, "id", str, path, "pattern.")
@@ -273,7 +278,7 @@ def _build_pattern(table: dict[str, Any], path: Path, owner: str, lexicons: Mapp
         try:
             # Case-insensitive patterns are lower-cased and run on lower-cased
             # text: the same matches, about three times faster than re.I.
-            data = re.compile(lower_pattern(expanded) if ignore_case else expanded)
+            data = compiler.compile(lower_pattern(expanded) if ignore_case else expanded)
         except re.error as exc:
             raise CheckLoadError(f"{path}: key '{where}regex' is not a valid regular expression: {exc}") from None
     elif kind == "phrases":
