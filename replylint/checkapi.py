@@ -22,6 +22,10 @@ class Signal:
     end: int
     text: str
 
+    def overlaps_any(self, others) -> bool:
+        """True when this match shares a character with one of ``others``."""
+        return any(o.start < self.end and self.start < o.end for o in others)
+
 
 @dataclass(frozen=True, slots=True)
 class SentenceView:

@@ -15,9 +15,11 @@ from html.parser import HTMLParser
 
 from .text import LineIndex, MappedText, TextBuilder
 
-BLOCK_TAGS = frozenset(
-    ["p", "div", "br", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "dt", "dd", "hr", "section", "article", "header", "footer", "address", "center", "form", "fieldset", "figure", "figcaption", "main", "nav", "aside", "details", "summary"]
-)
+BLOCK_TAGS = frozenset([
+    "p", "div", "br", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "dt",
+    "dd", "hr", "section", "article", "header", "footer", "address", "center", "form", "fieldset",
+    "figure", "figcaption", "main", "nav", "aside", "details", "summary",
+])
 SKIP_TAGS = frozenset(["style", "script", "head", "title", "template", "noscript"])
 VOID_TAGS = frozenset(["br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "base"])
 QUOTE_CLASS = re.compile(r"gmail_quote|yahoo_quoted|moz-cite-prefix|OutlookMessageHeader|divRplyFwdMsg|"

@@ -15,7 +15,7 @@ def detect(ctx):
             continue
         reading = s.matches("read-their-message")
         for sig in s.matches("action", "action-terse"):
-            if any(r.start < sig.end and sig.start < r.end for r in reading):
+            if sig.overlaps_any(reading):
                 continue
             if not s.governed_by(sig, BLOCKERS):
                 evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))

@@ -25,6 +25,7 @@ def detect(ctx):
     # stack as yours") also makes a later clean run a bisection.
     reproduced_anywhere = reproduced or any(s.has("reproduced") and not s.is_question and not s.has("cannot-reproduce")
                                             and not NEGATED.search(s.text) for s in ctx.sentences)
+    first_fix = next((s.index for s in ctx.sentences if _our_fix(s)), len(ctx.sentences))
     evidence = []
     for s in ctx.sentences:
         for sig in s.matches("cannot-reproduce", "works-for-us", "not-happening"):
@@ -49,11 +50,11 @@ def detect(ctx):
             attempt_before = any(sig.label == "clean-result" for sig in success) and any(
                 _is_test_attempt(prev, tried) for prev in ctx.sentences[max(0, s.index - 2):s.index]
                 if prev.paragraph == s.paragraph)
-            # "We deployed the new evaluator and the duplicates stopped": the fix working;
-            # so is "We re-triggered the backup and it completed" after a change we report.
-            fix_before = any(_our_fix(earlier) for earlier in ctx.sentences[:s.index])
-            # "Reproduced on 5.6.0; on 5.5.2 it did not crash": a bisection, not a failed reproduction.
-            if success and (s.index in tried or attempt_before) and not _our_fix(s) and not fix_before and not reproduced_anywhere and not s.is_question:
+            # "We deployed the new evaluator and the duplicates stopped": the fix working
+            # (in this sentence or after one reporting a change we made, "We re-triggered
+            # the backup and it completed"); "Reproduced on 5.6.0; on 5.5.2 it did not
+            # crash": a bisection, not a failed reproduction.
+            if success and (s.index in tried or attempt_before) and s.index < first_fix and not reproduced_anywhere and not s.is_question:
                 evidence.append(Evidence(s.index, f"our attempt succeeded: {success[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
 

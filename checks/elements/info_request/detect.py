@@ -13,18 +13,18 @@ def request_sentences(ctx):
         # "Kindly let us know if any queries": the ask is the closing formula itself.
         formulas = s.matches("not-request")
         asks = [sig for sig in s.matches("request") if not s.governed_by(sig, ("conditional",), window=50)
-                and not _within(sig, formulas)]
+                and not sig.overlaps_any(formulas)]
         if s.has("not-request") and not asks:
             continue
-        reports = [sig for sig in s.matches("report-back") if not _within(sig, formulas)]
+        reports = [sig for sig in s.matches("report-back") if not sig.overlaps_any(formulas)]
         acts_then_reports = s.has("request-act") and bool(reports)
         question = s.is_question and s.has("question-form") and not s.has("courtesy")
         if asks or acts_then_reports or question:
             found.append(s.index)
     found = set(found)
     # Items of a list introduced by a request ("Could you share the following:")
-    # are requests themselves.
-    # Only an item's first sentence is the ask; the rest of the item explains it.
+    # are requests themselves; only an item's first sentence is the ask, the rest
+    # of the item explains it.
     for s in ctx.sentences:
         if s.lead_in and s.index in found:
             previous_item = None
@@ -35,10 +35,6 @@ def request_sentences(ctx):
                     found.add(item.index)
                 previous_item = item.list_item
     return sorted(found)
-
-
-def _within(signal, formulas):
-    return any(f.start < signal.end and signal.start < f.end for f in formulas)
 
 
 def detect(ctx):
