@@ -1,0 +1,165 @@
+"""Train the reply-kind model (checks/kind/weights.json) on the labelled corpus.
+
+The model is a multinomial logistic regression over the features that
+checks/kind/detect.py computes from a checked reply (elements, signal labels,
+the decision list's own answer). It is trained on the train and dev splits only;
+the held-out split is never read.
+
+    python tools/train_kind.py            # retrain and write checks/kind/weights.json
+    python tools/train_kind.py --cv       # also: accuracy with whole writer batches left out
+    python tools/train_kind.py --check    # exit 1 if the shipped weights are stale
+
+Retrain after changing any pattern or detector: the features move with them.
+Plain numpy (spaCy's own dependency), full-batch and started from zeros, so
+the same corpus and checks give the same weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SPLITS = (ROOT / "corpus" / "train.jsonl", ROOT / "corpus" / "dev.jsonl")
+KIND_DIR = ROOT / "checks" / "kind"
+L2 = 0.003
+STEPS = 2000
+MIN_REPLIES = 5  # a feature seen in fewer training replies is left out
+
+
+def labelled_features(paths=SPLITS):
+    """(batch, features, gold kind, decision-list kind) for every labelled reply."""
+    from replylint.engine import Engine
+    from replylint.checkapi import DetectContext
+    from replylint.evaluate import _format, read_labelled
+    from replylint.inputs import Source
+    from replylint.registry import load_hook
+
+    kind_features = load_hook(KIND_DIR / "detect.py", "features", "replylint_train_kind")
+    rule_kind = load_hook(KIND_DIR / "detect.py", "rule_kind", "replylint_train_kind_rules")
+    engine = Engine()
+    rows = []
+    for path in paths:
+        if "heldout" in path.name:
+            raise SystemExit(f"{path}: the held-out split is never used for training")
+        records = [r for r in read_labelled(path) if r.get("kind")]
+        sources = [Source(str(r["id"]), r["text"], _format(r.get("format"))) for r in records]
+        for record, result in zip(records, engine.check_sources(sources)):
+            if result.error:
+                raise SystemExit(result.error)
+            ctx = DetectContext(result.sentences, result.detections, {})
+            rows.append((str(record["id"]).split("-")[0], kind_features(ctx), record["kind"], rule_kind(ctx)))
+    return rows
+
+
+def fit(rows, kinds, l2=L2, steps=STEPS):
+    """Weights by feature name and a bias per kind (Adam on the mean log-loss)."""
+    seen: dict[str, int] = {}
+    for _, feats, _, _ in rows:
+        for name in feats:
+            seen[name] = seen.get(name, 0) + 1
+    names = sorted(n for n, c in seen.items() if c >= MIN_REPLIES)
+    x = matrix(rows, names)
+    target = numpy.eye(len(kinds))[[kinds.index(r[2]) for r in rows]]
+    w = numpy.zeros((len(names) + 1, len(kinds)))
+    m, v = numpy.zeros_like(w), numpy.zeros_like(w)
+    decay = numpy.ones((len(names) + 1, 1))
+    decay[-1] = 0  # the bias is not shrunk
+    for t in range(1, steps + 1):
+        z = x @ w
+        z -= z.max(axis=1, keepdims=True)
+        p = numpy.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        g = x.T @ (p - target) / len(rows) + l2 * w * decay
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        w -= 0.1 * (m / (1 - 0.9**t)) / (numpy.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    return {name: [round(float(c), 5) for c in w[i]] for i, name in enumerate(names)}, [round(float(c), 5) for c in w[-1]]
+
+
+def matrix(rows, names):
+    index = {n: i for i, n in enumerate(names)}
+    x = numpy.zeros((len(rows), len(names) + 1))
+    x[:, -1] = 1.0
+    for i, (_, feats, _, _) in enumerate(rows):
+        for name, value in feats.items():
+            j = index.get(name)
+            if j is not None:
+                x[i, j] = value
+    return x
+
+
+def predict(weights, bias, kinds, feats):
+    scores = list(bias)
+    for name, value in feats.items():
+        w = weights.get(name)
+        if w is not None:
+            for k in range(len(kinds)):
+                scores[k] += w[k] * value
+    return kinds[max(range(len(kinds)), key=scores.__getitem__)]
+
+
+def batch_out_accuracy(rows, kinds, folds=5):
+    """Model and decision-list accuracy, each reply predicted by a model that
+    saw none of its writer's batch (batches dealt to folds in a fixed order)."""
+    batches = sorted({r[0] for r in rows})
+    fold_of = {b: i % folds for i, b in enumerate(batches)}
+    right = 0
+    for f in range(folds):
+        train = [r for r in rows if fold_of[r[0]] != f]
+        weights, bias = fit(train, kinds)
+        right += sum(predict(weights, bias, kinds, r[1]) == r[2] for r in rows if fold_of[r[0]] == f)
+    return right / len(rows), sum(r[3] == r[2] for r in rows) / len(rows)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cv", action="store_true", help="also report accuracy with whole writer batches left out")
+    ap.add_argument("--check", action="store_true", help="do not write; exit 1 if the shipped weights are stale")
+    args = ap.parse_args(argv)
+    kinds = list(load_kinds())
+    rows = labelled_features()
+    weights, bias = fit(rows, kinds)
+    out = KIND_DIR / "weights.json"
+    if args.check:
+        agree = agreement(rows, kinds, weights, bias, out)
+        print(f"shipped and retrained weights agree on {agree:.1%} of {len(rows)} replies")
+        return 0 if agree >= 0.99 else 1
+    out.write_text(weights_json(kinds, bias, weights), encoding="utf-8")
+    train_acc = sum(predict(weights, bias, kinds, r[1]) == r[2] for r in rows) / len(rows)
+    print(f"wrote {out.relative_to(ROOT)}: {len(weights)} features, {len(rows)} replies, training accuracy {train_acc:.3f}")
+    if args.cv:
+        model, rules = batch_out_accuracy(rows, kinds)
+        print(f"writer batches left out: model {model:.3f}, decision list {rules:.3f}")
+    return 0
+
+
+def weights_json(kinds, bias, weights) -> str:
+    """One feature a line, so a retrain's diff shows which weights moved."""
+    lines = ",\n".join(f"  {json.dumps(name)}: {json.dumps(w)}" for name, w in sorted(weights.items()))
+    return f'{{"kinds": {json.dumps(kinds)},\n "bias": {json.dumps(bias)},\n "weights": {{\n{lines}\n}}}}\n'
+
+
+def load_kinds():
+    from replylint.registry import _load_module
+
+    return _load_module(KIND_DIR / "detect.py", "replylint_train_kind_names").KINDS
+
+
+def agreement(rows, kinds, weights, bias, shipped_path: Path) -> float:
+    shipped = json.loads(shipped_path.read_text(encoding="utf-8")) if shipped_path.is_file() else None
+    if shipped is None:
+        return 0.0
+    same = sum(predict(weights, bias, kinds, r[1]) == predict(shipped["weights"], shipped["bias"], kinds, r[1])
+               for r in rows)
+    return same / len(rows)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
