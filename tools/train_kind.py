@@ -35,8 +35,8 @@ MIN_REPLIES = 5  # a feature seen in fewer training replies is left out
 
 def labelled_features(paths=SPLITS):
     """(batch, features, gold kind, decision-list kind) for every labelled reply."""
-    from replylint.engine import Engine
     from replylint.checkapi import DetectContext
+    from replylint.engine import Engine
     from replylint.evaluate import _format, read_labelled
     from replylint.inputs import Source
     from replylint.registry import load_hook
