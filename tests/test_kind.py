@@ -13,12 +13,7 @@ KINDS = [
     ("We could not reproduce the crash on 4.2.0. Could you send the gateway log from node 2 so we can compare it with ours?",
      "info-request"),
     # A concrete finding with the hand-back is an answer.
-    # The kind model (checks/kind/weights.json) says "other" here: in the corpus,
-    # short hand-backs after a finding are "other" about as often as
-    # "resolution" (writers treat most as hedged guesses). Strict, so a model
-    # that gets it right makes this test fail until the mark is removed.
-    pytest.param("The token expires because the clock on your host is 6 minutes behind. Please enable NTP at your end.",
-                 "resolution", marks=pytest.mark.xfail(strict=True, reason="kind model: short finding + hand-back")),
+    ("The token expires because the clock on your host is 6 minutes behind. Please enable NTP at your end.", "resolution"),
     ("This is fixed in 4.3.0, released today.", "resolution"),
     ("We reproduced the timeout on 4.2.0 and our team is preparing a patch. I will update you by Friday.", "status-update"),
     # A fix already made answers the case, even in the sentence that says when it ships.
@@ -26,10 +21,11 @@ KINDS = [
     # A fix still to come keeps it an update, though the word "fixed" is there.
     ("Our developers are working to get this fixed, and I'll update you by Friday.", "status-update"),
     # Findings with the problem still open and no fix: an update. The kind model
-    # calls these two-sentence replies resolutions (a closing formula, or a
-    # short reply with a finding, leans that way in the corpus), so
-    # missing-next-steps does not fire on them; the first is the case that rule
-    # had for "a closing formula is not a plan".
+    # (checks/kind/weights.json) calls these two-sentence replies resolutions (a
+    # closing formula, or a short reply with a finding, leans that way in the
+    # corpus), so missing-next-steps does not fire on them; the first is the case
+    # that rule had for "a closing formula is not a plan". Strict: a model that
+    # gets one right fails its test until the mark is removed.
     pytest.param("We checked the gateway logs and found two timeouts that are still unexplained. Let us know if you have any questions.",
                  "status-update", marks=pytest.mark.xfail(strict=True, reason="kind model: closing formula leans to resolution")),
     pytest.param("We replayed your request on 4.2.0. The token refresh fails on node 2 and is still failing after a restart.",

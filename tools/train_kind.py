@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 SPLITS = (ROOT / "corpus" / "train.jsonl", ROOT / "corpus" / "dev.jsonl")
 KIND_DIR = ROOT / "checks" / "kind"
-L2 = 0.003
+L2 = 0.03
 STEPS = 2000
-MIN_REPLIES = 5  # a feature seen in fewer training replies is left out
+MIN_REPLIES = 20  # a feature (most are words) seen in fewer training replies is left out
 
 
 def labelled_features(paths=SPLITS):

@@ -15,18 +15,25 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
+import numpy
+
 KINDS = ("status-update", "resolution", "info-request", "other")
+WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
 def _load_weights(path: Path):
+    """(bias, row of each feature name, weight matrix), or None without a file."""
     if not path.is_file():
         return None
     table = json.loads(path.read_text(encoding="utf-8"))
     if tuple(table["kinds"]) != KINDS:
         raise ValueError(f"{path}: kinds {table['kinds']} are not {list(KINDS)}; retrain with tools/train_kind.py")
-    return table["bias"], {name: tuple(w) for name, w in table["weights"].items()}
+    names = list(table["weights"])
+    matrix = numpy.array([table["weights"][n] for n in names], dtype=float).reshape(-1, len(KINDS))
+    return numpy.array(table["bias"], dtype=float), {n: i for i, n in enumerate(names)}, matrix
 
 
 # Read once when the check folder is loaded; never changed afterwards.
@@ -36,20 +43,22 @@ WEIGHTS = _load_weights(Path(__file__).with_name("weights.json"))
 def classify(ctx):
     if WEIGHTS is None:
         return rule_kind(ctx)
-    bias, weights = WEIGHTS
-    scores = list(bias)
+    bias, row_of, matrix = WEIGHTS
+    rows, values = [], []
     for name, value in features(ctx).items():
-        w = weights.get(name)
-        if w is not None:
-            for k in range(len(KINDS)):
-                scores[k] += w[k] * value
-    return KINDS[max(range(len(KINDS)), key=scores.__getitem__)]
+        row = row_of.get(name)
+        if row is not None:
+            rows.append(row)
+            values.append(value)
+    scores = bias + numpy.asarray(values) @ matrix[rows] if rows else bias
+    return KINDS[int(numpy.argmax(scores))]
 
 
 def features(ctx) -> dict[str, float]:
     """What the model sees of a reply, by name: each element's value and how many
     sentences carry its evidence; each signal label's presence, count, and
-    presence in the first and the last sentence; the decision list's answer."""
+    presence in the first and the last sentence; the decision list's answer;
+    which words occur."""
     feats: dict[str, float] = {f"rule:{rule_kind(ctx)}": 1.0}
     for key, detection in ctx.elements.items():
         feats[f"el:{key}"] = 1.0 if detection.value else 0.0
@@ -68,6 +77,11 @@ def features(ctx) -> dict[str, float]:
         feats[f"cnt:{label}"] = math.log1p(n)
     feats["sentences"] = math.log1p(len(ctx.sentences))
     feats["questions"] = math.log1p(sum(s.is_question for s in ctx.sentences))
+    # The words themselves: "still", "closing", "workaround", "meanwhile" tip the
+    # kind in ways no single pattern does. Only the engineer's own sentences
+    # (quotes, code and signatures are masked out already).
+    prose = "\n".join(s.text for s in ctx.sentences).lower().replace("\u2019", "'")
+    feats.update(dict.fromkeys(["w:" + word for word in set(WORD.findall(prose))], 1.0))
     return feats
 
 
