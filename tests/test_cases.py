@@ -1,9 +1,14 @@
 """Runs every case in checks/**/cases.toml: element cases assert the element's
 value; rule cases assert the rule's findings, line and column (and severity
-where given). One runner for all checks, as sqlfluff does with its YAML cases."""
+where given). One runner for all checks, as sqlfluff does with its YAML cases.
+
+A rule case may pin the reply's kind (``kind = "status-update"``): the rule is
+then tested on its own, whatever the trained kind model makes of a two-line
+example (the model is tested in test_kind.py and test_kind_model.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 
 import pytest
@@ -29,9 +34,28 @@ def test_cases_element_value(engine, key, case):
     assert result.elements[key] == expected, _explain(result)
 
 
+@pytest.fixture(scope="session")
+def engine_of_kind(engine):
+    """An engine that takes every reply to be of one kind, built once per kind."""
+    from replylint.engine import Engine
+
+    engines = {}
+
+    def get(kind):
+        if kind not in engines:
+            registry = dataclasses.replace(engine.registry, classify_kind=lambda ctx: kind)
+            engines[kind] = Engine(engine.settings, registry)
+        return engines[kind]
+
+    return get
+
+
 @pytest.mark.parametrize("rule_id,case", _cases("rules"))
-def test_cases_rule_findings(engine, rule_id, case):
-    result = engine.check_text(case["text"], name=case["name"], fmt=case.get("format"))
+def test_cases_rule_findings(engine, engine_of_kind, rule_id, case):
+    checker = engine_of_kind(case["kind"]) if "kind" in case else engine
+    result = checker.check_text(case["text"], name=case["name"], fmt=case.get("format"))
+    if "kind" in case:
+        assert result.kind == case["kind"]
     got = [f for f in result.findings if f.rule == rule_id]
     want = case["expect"]
     assert [(f.line, f.column) for f in got] == [(w["line"], w["column"]) for w in want], _explain(result)

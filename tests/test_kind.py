@@ -23,9 +23,9 @@ KINDS = [
     # Findings with the problem still open and no fix: an update. The kind model
     # (checks/kind/weights.json) calls these two-sentence replies resolutions (a
     # closing formula, or a short reply with a finding, leans that way in the
-    # corpus), so missing-next-steps does not fire on them; the first is the case
-    # that rule had for "a closing formula is not a plan". Strict: a model that
-    # gets one right fails its test until the mark is removed.
+    # corpus), so missing-next-steps does not fire on them (its cases pin the
+    # kind to test the rule alone). Strict: a model that gets one right fails
+    # its test until the mark is removed.
     pytest.param("We checked the gateway logs and found two timeouts that are still unexplained. Let us know if you have any questions.",
                  "status-update", marks=pytest.mark.xfail(strict=True, reason="kind model: closing formula leans to resolution")),
     pytest.param("We replayed your request on 4.2.0. The token refresh fails on node 2 and is still failing after a restart.",

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 SPLITS = (ROOT / "corpus" / "train.jsonl", ROOT / "corpus" / "dev.jsonl")
 KIND_DIR = ROOT / "checks" / "kind"
 L2 = 0.03
-STEPS = 2000
+STEPS = 800  # 99.7% of predictions as after 2,000; a fit takes ~5 s
 MIN_REPLIES = 20  # a feature (most are words) seen in fewer training replies is left out
 
 
@@ -65,18 +65,21 @@ def fit(rows, kinds, l2=L2, steps=STEPS):
         for name in feats:
             seen[name] = seen.get(name, 0) + 1
     names = sorted(n for n, c in seen.items() if c >= MIN_REPLIES)
-    x = matrix(rows, names)
-    target = numpy.eye(len(kinds))[[kinds.index(r[2]) for r in rows]]
-    w = numpy.zeros((len(names) + 1, len(kinds)))
+    # float32 and a contiguous transpose: the two products per step read the
+    # whole matrix, so halving its bytes halves the time.
+    x = matrix(rows, names).astype(numpy.float32)
+    xt = numpy.ascontiguousarray(x.T)
+    target = numpy.eye(len(kinds), dtype=numpy.float32)[[kinds.index(r[2]) for r in rows]]
+    w = numpy.zeros((len(names) + 1, len(kinds)), dtype=numpy.float32)
     m, v = numpy.zeros_like(w), numpy.zeros_like(w)
-    decay = numpy.ones((len(names) + 1, 1))
+    decay = numpy.ones((len(names) + 1, 1), dtype=numpy.float32)
     decay[-1] = 0  # the bias is not shrunk
     for t in range(1, steps + 1):
         z = x @ w
         z -= z.max(axis=1, keepdims=True)
         p = numpy.exp(z)
         p /= p.sum(axis=1, keepdims=True)
-        g = x.T @ (p - target) / len(rows) + l2 * w * decay
+        g = xt @ (p - target) / len(rows) + l2 * w * decay
         m = 0.9 * m + 0.1 * g
         v = 0.999 * v + 0.001 * g * g
         w -= 0.1 * (m / (1 - 0.9**t)) / (numpy.sqrt(v / (1 - 0.999**t)) + 1e-8)
@@ -96,6 +99,9 @@ def matrix(rows, names):
 
 
 def predict(weights, bias, kinds, feats):
+    """As checks/kind/detect.py's classify (a test checks they agree)."""
+    if feats.get("hand-back-only"):
+        return "other"
     scores = list(bias)
     for name, value in feats.items():
         w = weights.get(name)
