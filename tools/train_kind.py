@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 SPLITS = (ROOT / "corpus" / "train.jsonl", ROOT / "corpus" / "dev.jsonl")
 KIND_DIR = ROOT / "checks" / "kind"
 L2 = 0.03
-STEPS = 800  # 99.7% of predictions as after 2,000; a fit takes ~5 s
+STEPS = 400  # with the decaying step below, a fit takes ~3 s and has converged
 MIN_REPLIES = 20  # a feature (most are words) seen in fewer training replies is left out
 
 
@@ -82,7 +83,11 @@ def fit(rows, kinds, l2=L2, steps=STEPS):
         g = xt @ (p - target) / len(rows) + l2 * w * decay
         m = 0.9 * m + 0.1 * g
         v = 0.999 * v + 0.001 * g * g
-        w -= 0.1 * (m / (1 - 0.9**t)) / (numpy.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        # The step shrinks to almost nothing (cosine schedule), so the fit lands on
+        # the optimum instead of circling it: with a constant step, dropping 10 of
+        # 4,059 replies changed 5.6% of predictions; with this, 0.1%.
+        rate = 0.1 * 0.5 * (1 + math.cos(math.pi * t / steps)) + 0.0005
+        w -= rate * (m / (1 - 0.9**t)) / (numpy.sqrt(v / (1 - 0.999**t)) + 1e-8)
     return {name: [round(float(c), 5) for c in w[i]] for i, name in enumerate(names)}, [round(float(c), 5) for c in w[-1]]
 
 
