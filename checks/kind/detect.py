@@ -7,8 +7,9 @@ corpus by ``tools/train_kind.py``: writers' kind labels weigh many weak cues
 (how many asks against how many findings, where the commitment sits) that a
 decision list gets wrong at its edges. Measured leaving whole writer batches
 out, the model is right more often than the list (README, "Accuracy").
-Retrain after changing any pattern or detector: a test fails while the shipped
-weights are stale.
+Retrain after changing any pattern, detector or corpus reply: weights.json
+records a fingerprint of what it was trained on, and a test fails while it is
+stale.
 """
 
 from __future__ import annotations
