@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 import numpy
@@ -34,8 +35,15 @@ SPLITS = (ROOT / "corpus" / "train.jsonl", ROOT / "corpus" / "dev.jsonl")
 KIND_DIR = ROOT / "checks" / "kind"
 L2 = 0.03
 STEPS = 400  # with the decaying step below, a fit takes ~3 s and has converged
-HAND_BACK_ONLY = "hand-back-only"  # as in checks/kind/detect.py
 MIN_REPLIES = 20  # a feature (most are words) seen in fewer training replies is left out
+
+
+@lru_cache(maxsize=1)
+def kind_check():
+    """checks/kind/detect.py: its features, decision list, kinds and scoring."""
+    from replylint.registry import _load_module
+
+    return _load_module(KIND_DIR / "detect.py", "replylint_train_kind")
 
 
 def labelled_features(paths=SPLITS):
@@ -44,10 +52,8 @@ def labelled_features(paths=SPLITS):
     from replylint.engine import Engine
     from replylint.evaluate import _format, read_labelled
     from replylint.inputs import Source
-    from replylint.registry import load_hook
 
-    kind_features = load_hook(KIND_DIR / "detect.py", "features", "replylint_train_kind")
-    rule_kind = load_hook(KIND_DIR / "detect.py", "rule_kind", "replylint_train_kind_rules")
+    kind = kind_check()
     engine = Engine()
     rows = []
     for path in paths:
@@ -59,14 +65,14 @@ def labelled_features(paths=SPLITS):
             if result.error:
                 raise SystemExit(result.error)
             ctx = DetectContext(result.sentences, result.detections, {})
-            rows.append((str(record["id"]).split("-")[0], kind_features(ctx), record["kind"], rule_kind(ctx)))
+            rows.append((str(record["id"]).split("-")[0], kind.features(ctx), record["kind"], kind.rule_kind(ctx)))
     return rows
 
 
 def fit(rows, kinds, l2=L2, steps=STEPS):
     """Weights by feature name and a bias per kind (Adam on the mean log-loss).
     Hand-back-only replies are left out: the model never decides them."""
-    rows = [r for r in rows if not r[1].get(HAND_BACK_ONLY)]
+    rows = [r for r in rows if not r[1].get(kind_check().HAND_BACK_ONLY)]
     seen: dict[str, int] = {}
     for _, feats, _, _ in rows:
         for name in feats:
@@ -109,17 +115,11 @@ def matrix(rows, names):
     return x
 
 
-def predict(weights, bias, kinds, feats):
-    """As checks/kind/detect.py's classify (a test checks they agree)."""
-    if feats.get(HAND_BACK_ONLY):
-        return "other"
-    scores = list(bias)
-    for name, value in feats.items():
-        w = weights.get(name)
-        if w is not None:
-            for k in range(len(kinds)):
-                scores[k] += w[k] * value
-    return kinds[max(range(len(kinds)), key=scores.__getitem__)]
+def predictor(weights, bias):
+    """features -> kind under these weights, scored as the engine scores them."""
+    kind = kind_check()
+    prepared = kind.weights_from(bias, weights)
+    return lambda feats: kind.choose(feats, prepared)
 
 
 def batch_out_accuracy(rows, kinds, folds=5):
@@ -130,8 +130,8 @@ def batch_out_accuracy(rows, kinds, folds=5):
     right = 0
     for f in range(folds):
         train = [r for r in rows if fold_of[r[0]] != f]
-        weights, bias = fit(train, kinds)
-        right += sum(predict(weights, bias, kinds, r[1]) == r[2] for r in rows if fold_of[r[0]] == f)
+        predict = predictor(*fit(train, kinds))
+        right += sum(predict(r[1]) == r[2] for r in rows if fold_of[r[0]] == f)
     return right / len(rows), sum(r[3] == r[2] for r in rows) / len(rows)
 
 
@@ -151,7 +151,8 @@ def main(argv=None) -> int:
         print(f"{out.relative_to(ROOT)} is stale: run python tools/train_kind.py")
         return 1
     out.write_text(weights_json(kinds, bias, weights, fingerprint(rows)), encoding="utf-8")
-    train_acc = sum(predict(weights, bias, kinds, r[1]) == r[2] for r in rows) / len(rows)
+    predict = predictor(weights, bias)
+    train_acc = sum(predict(r[1]) == r[2] for r in rows) / len(rows)
     print(f"wrote {out.relative_to(ROOT)}: {len(weights)} features, {len(rows)} replies, training accuracy {train_acc:.3f}")
     if args.cv:
         model, rules = batch_out_accuracy(rows, kinds)
@@ -181,9 +182,7 @@ def shipped_fingerprint(path: Path) -> str | None:
 
 
 def load_kinds():
-    from replylint.registry import _load_module
-
-    return _load_module(KIND_DIR / "detect.py", "replylint_train_kind_names").KINDS
+    return kind_check().KINDS
 
 
 if __name__ == "__main__":

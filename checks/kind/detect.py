@@ -27,15 +27,20 @@ WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
 def _load_weights(path: Path):
-    """(bias, row of each feature name, weight matrix), or None without a file."""
+    """The shipped weights (as weights_from gives them), or None without a file."""
     if not path.is_file():
         return None
     table = json.loads(path.read_text(encoding="utf-8"))
     if tuple(table["kinds"]) != KINDS:
         raise ValueError(f"{path}: kinds {table['kinds']} are not {list(KINDS)}; retrain with tools/train_kind.py")
-    names = list(table["weights"])
-    matrix = numpy.array([table["weights"][n] for n in names], dtype=float).reshape(-1, len(KINDS))
-    return numpy.array(table["bias"], dtype=float), {n: i for i, n in enumerate(names)}, matrix
+    return weights_from(table["bias"], table["weights"])
+
+
+def weights_from(bias, weights_by_name):
+    """(bias, row of each feature name, weight matrix) for choose()."""
+    names = list(weights_by_name)
+    matrix = numpy.array([weights_by_name[n] for n in names], dtype=float).reshape(-1, len(KINDS))
+    return numpy.array(bias, dtype=float), {n: i for i, n in enumerate(names)}, matrix
 
 
 # Read once when the check folder is loaded; never changed afterwards.
@@ -45,12 +50,17 @@ WEIGHTS = _load_weights(Path(__file__).with_name("weights.json"))
 def classify(ctx):
     if WEIGHTS is None:
         return rule_kind(ctx)
-    feats = features(ctx)
+    return choose(features(ctx), WEIGHTS)
+
+
+def choose(feats, weights):
+    """The kind for a reply's features under ``weights`` (from weights_from); the
+    training tool scores its own candidate weights with this too."""
     if feats.get(HAND_BACK_ONLY):
         # The decision list is as accurate as the model on these (0.78 both,
         # writer batches left out) and follows the corpus decision exactly.
         return "other"
-    bias, row_of, matrix = WEIGHTS
+    bias, row_of, matrix = weights
     rows, values = [], []
     for name, value in feats.items():
         row = row_of.get(name)
