@@ -9,6 +9,9 @@ from replylint.checkapi import Detection, Evidence
 OUR_TEST_BED = re.compile(r"\b(?:in|on|at)\s+our\s+(?:[\w-]+\s+){0,2}(?:lab|test\w*|side|end|staging|sandbox|workspace|environment|instance|tenant|account|copy)\b|"
                           r"\btest\s+(?:tenant|account|vm|machine|laptops?|cluster|environment|bed|rig|server|instance|system|box|host|copy|workspace|database|db)\b", re.IGNORECASE)
 
+# "We tried to reproduce the crash you see after the update": an attempt, not a fix.
+REPRODUCTION_ATTEMPT = re.compile(r"\b(?:tried|trying|attempted|try)\s+to\s+(?:reproduce|replicate|repro|recreate)\b", re.IGNORECASE)
+
 # "We haven't reproduced it yet": no reproduction.
 NEGATED = re.compile(r"\b(?:not|never|unable)\b|n't\b|n’t\b", re.IGNORECASE)
 
@@ -67,5 +70,9 @@ def _is_test_attempt(sentence, tried) -> bool:
 
 
 def _our_fix(sentence) -> bool:
-    """A fix or remedy we applied, unless it was installed on our own test bed."""
+    """A fix or remedy we applied, unless it was installed on our own test bed.
+    "I've tried to reproduce the crash you see after the 2.14 patch" names the
+    customer's patch, not a fix of ours."""
+    if REPRODUCTION_ATTEMPT.search(sentence.text):
+        return False
     return sentence.has("after-fix") or (sentence.has("remedy-action") and not OUR_TEST_BED.search(sentence.text))
