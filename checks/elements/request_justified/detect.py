@@ -74,7 +74,9 @@ def _neighbour_reason(sentences, i, requests):
             # "please send the output of these two commands:" then the commands,
             # then "The first shows whether ...": the reason stands after the
             # block the request introduces.
-            introduces = j == i + 1 and s.text.rstrip().endswith(":")
+            # A short command line between them ("run on the PC:" / "pnputil
+            # /enum-drivers" / "If it lists a 6.x package, ...") stays inside.
+            introduces = j in (i + 1, i + 2) and s.text.rstrip().endswith(":")
             if (n.block != s.block and not introduces) or not _has_reason(n) or n.is_question or ADVICE.match(n.text):
                 continue
             if n.list_item is not None and j in requests and n.list_item != s.list_item:
