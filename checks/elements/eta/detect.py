@@ -18,7 +18,8 @@ def detect(ctx):
     asks = {e.sentence for e in ctx.elements["info_request"].evidence} - commitments
     evidence = []
     for s in ctx.sentences:
-        times = s.matches("time")
+        # "we haven't heard back since 3 May": a time after "since" is history.
+        times = [t for t in s.matches("time") if not SINCE.search(s.text[:t.start - s.start])]
         if not times:
             continue
         if (s.is_question and s.index not in commitments) or s.index in asks:
@@ -44,6 +45,8 @@ PRESENT_OR_FUTURE = re.compile(r"\b(?:is|are|gets?|takes?|will|shall|should|can|
 # likely the certificate rotation at 02:00" guesses at the past.
 EXPECTED_AS_NORMAL = re.compile(r"^expected$", re.IGNORECASE)
 HEDGES = ("likely", "probably")
+SINCE = re.compile(r"\bsince\s+(?:the\s+|last\s+|early\s+|late\s+)?$", re.IGNORECASE)
+AS_NORMAL_BEFORE = re.compile(r"\b(?:where|as|what|how)\s+(?:they|it|he|she|things?|everything)\s+$", re.IGNORECASE)
 # "caught up by itself at 01:22": "by" that binds no time.
 NOT_A_BOUND = re.compile(r"\bby\s+(?:itself|themselves|hand|e-?mail|phone|mail|default|design)\b", re.IGNORECASE)
 
@@ -56,7 +59,9 @@ def _told_in_past(before_time):
 
 
 def _looks_ahead(sentence):
-    markers = sentence.matches("eta-marker")
+    # "every file opened with all the columns where they should be": what is
+    # normal, not what comes next.
+    markers = [m for m in sentence.matches("eta-marker") if not AS_NORMAL_BEFORE.search(sentence.text[:m.start - sentence.start])]
     if not markers:
         return False
     words = [m.text.strip().lower() for m in markers]
