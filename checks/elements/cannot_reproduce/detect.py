@@ -73,6 +73,8 @@ def _our_fix(sentence) -> bool:
     """A fix or remedy we applied, unless it was installed on our own test bed.
     "I've tried to reproduce the crash you see after the 2.14 patch" names the
     customer's patch, not a fix of ours."""
-    if REPRODUCTION_ATTEMPT.search(sentence.text):
-        return False
-    return sentence.has("after-fix") or (sentence.has("remedy-action") and not OUR_TEST_BED.search(sentence.text))
+    attempt = REPRODUCTION_ATTEMPT.search(sentence.text)
+    cut = attempt.start() if attempt else len(sentence.text)
+    before_attempt = [sig for sig in sentence.matches("after-fix", "remedy-action") if sig.start - sentence.start < cut]
+    return any(sig.label == "after-fix" for sig in before_attempt) or (
+        any(sig.label == "remedy-action" for sig in before_attempt) and not OUR_TEST_BED.search(sentence.text))

@@ -12,6 +12,12 @@ ADVICE = re.compile(r"^[\W_]*(?:also,?\s+|and\s+|meanwhile,?\s+|in\s+the\s+meant
 DELIVERED_FIX = re.compile(r"\b(?:hot)?fix(?:es)?\b|\bpatch(?:es|ed)?\b|\bcorrection\b", re.IGNORECASE)
 
 
+# What follows the command or link a request introduces and speaks of it
+# ("Please upload it here:" / a link / "We need the thread dumps in it to check whether ...").
+REFERS_BACK = re.compile(r"^[\W_]*(?:if\s+(?:it|this|that|the\s+output|the\s+result)\b|(?:it|this|that|its)\s|the\s+(?:output|result|first|second|last)\b|"
+                         r"(?:we|i)\s+need\s+(?:it|them|this|that|the\s+[\w-]+(?:\s+[\w-]+)?\s+in\s+(?:it|them))\b)", re.IGNORECASE)
+
+
 def _delivers_fix(sentence):
     return any(sig.pattern.endswith(".attached-deliverable") for sig in sentence.signals) and DELIVERED_FIX.search(sentence.text) is not None
 
@@ -76,7 +82,7 @@ def _neighbour_reason(sentences, i, requests):
             # block the request introduces.
             # A short command line between them ("run on the PC:" / "pnputil
             # /enum-drivers" / "If it lists a 6.x package, ...") stays inside.
-            introduces = j in (i + 1, i + 2) and s.text.rstrip().endswith(":")
+            introduces = s.text.rstrip().endswith(":") and (j == i + 1 or (j == i + 2 and REFERS_BACK.match(n.text) is not None))
             if (n.block != s.block and not introduces) or not _has_reason(n) or n.is_question or ADVICE.match(n.text):
                 continue
             if n.list_item is not None and j in requests and n.list_item != s.list_item:
