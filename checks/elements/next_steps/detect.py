@@ -1,12 +1,20 @@
 """next_steps: a sentence commits to further work or states the plan."""
 
+import re
+
 from replylint.checkapi import Detection, Evidence
+
+# "If anything looks off, send me the address and I'll take a look": help offered
+# in case the problem comes back is courtesy, not a plan.
+IF_IT_COMES_BACK = re.compile(r"^[\W_]*if\s+(?:anything|something)\s+(?:else\s+)?(?:looks|seems|goes|is)\b|"
+                              r"^[\W_]*if\s+(?:it|this|that|the\s+(?:issue|problem|error))\s+(?:ever\s+)?(?:happens\s+again|comes\s+back|(?:returns|recurs|persists)(?=\s*(?:[,.;]|$)|\s+(?:again|later)))|"
+                              r"^[\W_]*if\s+you\s+(?:ever\s+)?(?:spot|notice|see|find|hit|need)\b", re.IGNORECASE)
 
 
 def detect(ctx):
     evidence = []
     for s in ctx.sentences:
-        if s.is_question:
+        if s.is_question or IF_IT_COMES_BACK.match(s.text):
             continue
         for sig in s.matches("commitment"):
             # "if you need anything, we will be happy to..." and "let us know if you
