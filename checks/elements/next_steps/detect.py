@@ -14,9 +14,16 @@ IF_IT_COMES_BACK = re.compile(r"^[\W_]*if\s+(?:anything|something)\s+(?:else\s+)
 def detect(ctx):
     evidence = []
     for s in ctx.sentences:
-        if s.is_question or IF_IT_COMES_BACK.match(s.text):
+        if s.is_question:
             continue
+        # The courtesy clause ends at the first ";" ("...; we will finish it by 6 pm").
+        courtesy_end = 0
+        if IF_IT_COMES_BACK.match(s.text):
+            semicolon = s.text.find(";")
+            courtesy_end = semicolon if semicolon >= 0 else len(s.text)
         for sig in s.matches("commitment"):
+            if sig.start - s.start < courtesy_end:
+                continue
             # "if you need anything, we will be happy to..." and "let us know if you
             # need us to check" are courtesy, not a plan.
             if s.has("closing-formula") and s.governed_by(sig, ("closing-formula", "conditional"), window=80):
