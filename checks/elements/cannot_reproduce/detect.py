@@ -7,7 +7,8 @@ from replylint.checkapi import Detection, Evidence
 # "We installed agent 6.3.1 on three laptops in our lab": installing there is a
 # test, not a remedy on the customer's system.
 OUR_TEST_BED = re.compile(r"\b(?:in|on|at)\s+our\s+(?:[\w-]+\s+){0,2}(?:lab|test\w*|side|end|staging|sandbox|workspace|environment|instance|tenant|account|copy)\b|"
-                          r"\btest\s+(?:tenant|account|vm|machine|laptops?|cluster|environment|bed|rig|server|instance|system|box|host|copy|workspace|database|db)\b", re.IGNORECASE)
+                          r"\btest\s+(?:tenant|account|vm|machine|laptops?|cluster|environment|bed|rig|server|instance|system|box|host|copy|workspace|database|db)\b|"
+                          r"\b(?:clean|fresh)\s+(?:[\w.-]+\s+){0,3}?(?:vm|machine|install(?:ation)?|profile|environment|container|box)\b", re.IGNORECASE)
 
 # "We tried to reproduce the crash you see after the update": an attempt, not a fix.
 REPRODUCTION_ATTEMPT = re.compile(r"\b(?:tried|trying|attempted|try)\s+to\s+(?:reproduce|replicate|repro|recreate)\b", re.IGNORECASE)
