@@ -53,10 +53,9 @@ def test_the_engine_uses_the_shipped_model(engine, trainer):
     table = json.loads((ROOT / "checks" / "kind" / "weights.json").read_text(encoding="utf-8"))
     predict = trainer.predictor(table["weights"], table["bias"])
     from replylint.checkapi import DetectContext
-    from replylint.registry import load_hook
 
-    features = load_hook(ROOT / "checks" / "kind" / "detect.py", "features", "test_kind_features")
-    rule_kind = load_hook(ROOT / "checks" / "kind" / "detect.py", "rule_kind", "test_kind_rules")
+    kind = trainer.kind_check()  # detect.py, loaded once by the trainer
+    features, rule_kind = kind.features, kind.rule_kind
     texts = [json.loads(line)["text"] for line in (ROOT / "corpus" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:300]]
     differ = 0
     for text in texts:
