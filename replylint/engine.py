@@ -78,6 +78,7 @@ class Result:
     sentences: tuple[SentenceView, ...] = ()
     reply: ParsedReply | None = None
     suppressed: int = 0
+    revised: tuple[str, ...] = ()  # elements whose value the trained reply model set, not a detector
 
     def to_dict(self) -> dict[str, Any]:
         if self.error is not None:
@@ -182,8 +183,11 @@ class Engine:
     def _evaluate(self, reply: ParsedReply, doc) -> Result:
         sentences = _sentence_views(doc.user_data.get(SENTENCES_KEY, []), doc.user_data.get(SIGNALS_KEY, []))
         detections = self.detect(sentences)
+        kind, revised = self.registry.judge_reply(DetectContext(sentences, detections, {}))
+        if revised:
+            # The evidence stays: it is still where the detectors saw the element.
+            detections = {key: Detection(revised[key], d.evidence) if key in revised else d for key, d in detections.items()}
         elements = {key: d.value for key, d in detections.items()}
-        kind = self.registry.classify_kind(DetectContext(sentences, detections, {}))
         metrics = compute_metrics(sentences) if self._rule_active("readability") else None
         ctx_base = {"kind": kind, "elements": elements, "detections": detections, "sentences": sentences, "metrics": metrics,
                     "facts": _facts(reply, sentences, detections), "text": reply.plain.text}
@@ -214,6 +218,7 @@ class Engine:
             sentences=sentences,
             reply=reply,
             suppressed=suppressed,
+            revised=tuple(revised),
         )
 
     def detect(self, sentences: tuple[SentenceView, ...]) -> dict[str, Detection]:

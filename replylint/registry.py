@@ -6,7 +6,9 @@ A check folder (the bundled ``checks/`` or an organisation's own pack) holds:
 - ``signals/*.toml``    patterns shared by several elements (questions, conditions);
 - ``elements/<key>/``   ``element.toml`` (doc, patterns, dependencies) and an
                          optional ``detect.py`` with ``detect(ctx) -> Detection``;
-- ``kind/``             ``kind.toml`` and ``detect.py`` with ``classify(ctx) -> str``;
+- ``kind/``             ``kind.toml`` and ``detect.py`` with ``classify(ctx) -> str``,
+                         or ``judge(ctx) -> (kind, {element: value})`` when a
+                         trained model may overrule the element detectors;
 - ``rules/<rule-id>/``  ``rule.toml`` (id, severity, message, options, fix) and
                          ``rule.py`` with ``check(ctx) -> iterable of Hit``.
 
@@ -93,7 +95,8 @@ class Registry:
     elements: tuple[ElementSpec, ...]  # in dependency order
     rules: Mapping[str, RuleSpec]
     aliases: Mapping[str, str]
-    classify_kind: Callable[..., str]
+    # ctx -> (kind, {element: value} where a trained model overrules the detectors)
+    judge_reply: Callable[..., tuple[str, Mapping[str, bool]]]
     kind_doc: str
     mail: Mapping[str, Any]
     folders: tuple[Path, ...] = field(default=())
@@ -147,6 +150,20 @@ def load_hook(path: Path, function: str, module_name: str) -> Callable[..., Any]
     return hook
 
 
+def _judge_hook(path: Path) -> Callable[..., tuple[str, Mapping[str, bool]]]:
+    """kind/detect.py's ``judge(ctx) -> (kind, revised elements)``, or its
+    ``classify(ctx) -> kind`` when it revises no element."""
+    if not path.is_file():
+        raise CheckLoadError(f"{path.parent}: needs {path.name} with judge(ctx) or classify(ctx)")
+    module = _load_module(path, f"replylint_checks_kind_{abs(hash(str(path)))}")
+    judge, classify = getattr(module, "judge", None), getattr(module, "classify", None)
+    if callable(judge):
+        return judge
+    if callable(classify):
+        return lambda ctx: (classify(ctx), {})
+    raise CheckLoadError(f"{path}: must define judge(ctx) or classify(ctx)")
+
+
 def _require(table: Mapping[str, Any], key: str, typ: type | tuple[type, ...], path: Path, where: str = "") -> Any:
     if key not in table:
         raise CheckLoadError(f"{path}: missing key '{where}{key}'")
@@ -173,7 +190,7 @@ def load(folders: list[Path] | tuple[Path, ...] | None = None, extra_lexicons: M
     elements: dict[str, ElementSpec] = {}
     rules: dict[str, RuleSpec] = {}
     aliases: dict[str, str] = {}
-    classify_kind = None
+    judge_reply = None
     kind_doc = ""
 
     for root in roots:
@@ -197,7 +214,7 @@ def load(folders: list[Path] | tuple[Path, ...] | None = None, extra_lexicons: M
         if (kind_folder / "kind.toml").is_file():
             table = _read_toml(kind_folder / "kind.toml")
             kind_doc = _require(table, "doc", str, kind_folder / "kind.toml")
-            classify_kind = load_hook(kind_folder / "detect.py", "classify", "replylint_checks_kind")
+            judge_reply = _judge_hook(kind_folder / "detect.py")
             raw_patterns.extend((p, kind_folder / "kind.toml", "kind") for p in table.get("pattern", []))
         for folder in sorted(p for p in (root / "rules").glob("*") if p.is_dir()):
             spec = _load_rule(folder)
@@ -208,7 +225,7 @@ def load(folders: list[Path] | tuple[Path, ...] | None = None, extra_lexicons: M
     for key, extra in (extra_lexicons or {}).items():
         lexicons.setdefault(key, []).extend(extra)
 
-    if classify_kind is None:
+    if judge_reply is None:
         raise CheckLoadError("no check folder defines kind/ (kind.toml and detect.py)")
     frozen_lex = {k: tuple(dict.fromkeys(v)) for k, v in lexicons.items()}
     compiler = RegexCompiler()
@@ -226,7 +243,7 @@ def load(folders: list[Path] | tuple[Path, ...] | None = None, extra_lexicons: M
         elements=tuple(ordered),
         rules=MappingProxyType(dict(sorted(rules.items()))),
         aliases=MappingProxyType(aliases),
-        classify_kind=classify_kind,
+        judge_reply=judge_reply,
         kind_doc=kind_doc,
         mail=MappingProxyType(mail),
         folders=tuple(roots),

@@ -2,9 +2,12 @@
 value; rule cases assert the rule's findings, line and column (and severity
 where given). One runner for all checks, as sqlfluff does with its YAML cases.
 
-A rule case may pin the reply's kind (``kind = "status-update"``): the rule is
-then tested on its own, whatever the trained kind model makes of a two-line
-example (the model is tested in test_kind.py and test_kind_model.py)."""
+Element cases test the detectors: the trained reply model, which may overrule
+a detector on a whole reply, is measured on the corpus instead
+(test_kind_model.py). A rule case may pin the reply's kind (``kind =
+"status-update"``): the rule is then tested on its own, whatever the trained
+kind model makes of a two-line example (the model is tested in test_kind.py and
+test_kind_model.py)."""
 
 from __future__ import annotations
 
@@ -27,9 +30,18 @@ def _cases(kind: str):
     return out
 
 
+@pytest.fixture(scope="session")
+def detectors_only(engine):
+    """The engine with the kind model kept but no element revised by the reply model."""
+    from replylint.engine import Engine
+
+    judge = engine.registry.judge_reply
+    return Engine(engine.settings, dataclasses.replace(engine.registry, judge_reply=lambda ctx: (judge(ctx)[0], {})))
+
+
 @pytest.mark.parametrize("key,case", _cases("elements"))
-def test_cases_element_value(engine, key, case):
-    result = engine.check_text(case["text"], name=case["name"], fmt=case.get("format"))
+def test_cases_element_value(detectors_only, key, case):
+    result = detectors_only.check_text(case["text"], name=case["name"], fmt=case.get("format"))
     expected = None if case["expect"] == "null" else case["expect"]
     assert result.elements[key] == expected, _explain(result)
 
@@ -43,7 +55,7 @@ def engine_of_kind(engine):
 
     def get(kind):
         if kind not in engines:
-            registry = dataclasses.replace(engine.registry, classify_kind=lambda ctx: kind)
+            registry = dataclasses.replace(engine.registry, judge_reply=lambda ctx: (kind, {}))
             engines[kind] = Engine(engine.settings, registry)
         return engines[kind]
 

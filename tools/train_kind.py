@@ -1,16 +1,20 @@
-"""Train the reply-kind model (checks/kind/weights.json) on the labelled corpus.
+"""Train the reply model on the labelled corpus: the kind model
+(checks/kind/weights.json) and the element heads (checks/kind/elements.json).
 
-The model is a multinomial logistic regression over the features that
-checks/kind/detect.py computes from a checked reply (elements, signal labels,
-the decision list's own answer). It is trained on the train and dev splits only;
-the held-out split is never read.
+Both are logistic regressions over the features that checks/kind/detect.py
+computes from a checked reply (the detectors' element values, signal labels,
+the decision list's answer, the words of the engineer's own sentences). The
+kind model is multinomial over the four kinds. Each element head (one per
+element in kind.toml's ``revised_elements``) is binary and overrules its
+element's detector on a whole reply where the two disagree. Both are trained
+on the train and dev splits only; the held-out split is never read.
 
-    python tools/train_kind.py            # retrain and write checks/kind/weights.json
-    python tools/train_kind.py --cv       # also: accuracy with whole writer batches left out
-    python tools/train_kind.py --check    # exit 1 if the shipped weights are stale
+    python tools/train_kind.py            # retrain; write weights.json and elements.json
+    python tools/train_kind.py --cv       # also: accuracy and F1 with whole writer batches left out
+    python tools/train_kind.py --check    # exit 1 if either file is stale
 
 Retrain after changing any pattern, detector or corpus reply: the features move
-with them. weights.json records a fingerprint of the features and labels it was
+with them. Each file records a fingerprint of the features and labels it was
 trained on, and --check (and a test) compares it with the current ones exactly.
 Plain numpy (spaCy's own dependency), full-batch and started from zeros, so a
 retrain on the same data gives the same weights up to float rounding.
@@ -23,8 +27,10 @@ import hashlib
 import json
 import math
 import sys
+import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy
 
@@ -46,8 +52,17 @@ def kind_check():
     return _load_module(KIND_DIR / "detect.py", "replylint_train_kind")
 
 
-def labelled_features(paths=SPLITS):
-    """(batch, features, gold kind, decision-list kind) for every labelled reply."""
+class Row(NamedTuple):
+    batch: str  # the writer batch (id prefix): cross-validation leaves whole batches out
+    feats: dict[str, float]
+    kind: str  # the writer's label
+    rule_kind: str  # the decision list's answer
+    elements: dict[str, bool | None]  # the writer's labels
+    detected: dict[str, bool | None]  # the detectors' values, before any model
+
+
+def labelled_features(paths=SPLITS) -> list[Row]:
+    """One Row for every labelled reply of train and dev."""
     from replylint.checkapi import DetectContext
     from replylint.engine import Engine
     from replylint.evaluate import _format, read_labelled
@@ -64,26 +79,27 @@ def labelled_features(paths=SPLITS):
         for record, result in zip(records, engine.check_sources(sources)):
             if result.error:
                 raise SystemExit(result.error)
-            ctx = DetectContext(result.sentences, result.detections, {})
-            rows.append((str(record["id"]).split("-")[0], kind.features(ctx), record["kind"], kind.rule_kind(ctx)))
+            # The detectors' own reading: the result may carry the heads' revisions.
+            ctx = DetectContext(result.sentences, engine.detect(result.sentences), {})
+            rows.append(Row(str(record["id"]).split("-")[0], kind.features(ctx), record["kind"], kind.rule_kind(ctx),
+                            dict(record["elements"]), {key: d.value for key, d in ctx.elements.items()}))
     return rows
 
 
-def fit(rows, kinds, l2=L2, steps=STEPS):
-    """Weights by feature name and a bias per kind (Adam on the mean log-loss).
-    Hand-back-only replies are left out: the model never decides them."""
-    rows = [r for r in rows if not r[1].get(kind_check().HAND_BACK_ONLY)]
+def fit(examples, classes, l2=L2, steps=STEPS):
+    """Weights by feature name and a bias per class (Adam on the mean log-loss)
+    for (features, label) pairs."""
     seen: dict[str, int] = {}
-    for _, feats, _, _ in rows:
+    for feats, _ in examples:
         for name in feats:
             seen[name] = seen.get(name, 0) + 1
     names = sorted(n for n, c in seen.items() if c >= MIN_REPLIES)
     # float32 and a contiguous transpose: the two products per step read the
     # whole matrix, so halving its bytes halves the time.
-    x = matrix(rows, names).astype(numpy.float32)
+    x = matrix([feats for feats, _ in examples], names).astype(numpy.float32)
     xt = numpy.ascontiguousarray(x.T)
-    target = numpy.eye(len(kinds), dtype=numpy.float32)[[kinds.index(r[2]) for r in rows]]
-    w = numpy.zeros((len(names) + 1, len(kinds)), dtype=numpy.float32)
+    target = numpy.eye(len(classes), dtype=numpy.float32)[[classes.index(label) for _, label in examples]]
+    w = numpy.zeros((len(names) + 1, len(classes)), dtype=numpy.float32)
     m, v = numpy.zeros_like(w), numpy.zeros_like(w)
     decay = numpy.ones((len(names) + 1, 1), dtype=numpy.float32)
     decay[-1] = 0  # the bias is not shrunk
@@ -92,7 +108,7 @@ def fit(rows, kinds, l2=L2, steps=STEPS):
         z -= z.max(axis=1, keepdims=True)
         p = numpy.exp(z)
         p /= p.sum(axis=1, keepdims=True)
-        g = xt @ (p - target) / len(rows) + l2 * w * decay
+        g = xt @ (p - target) / len(examples) + l2 * w * decay
         m = 0.9 * m + 0.1 * g
         v = 0.999 * v + 0.001 * g * g
         # The step shrinks to almost nothing (cosine schedule), so the fit lands on
@@ -103,11 +119,35 @@ def fit(rows, kinds, l2=L2, steps=STEPS):
     return {name: [round(float(c), 5) for c in w[i]] for i, name in enumerate(names)}, [round(float(c), 5) for c in w[-1]]
 
 
-def matrix(rows, names):
+def fit_kind(rows, kinds):
+    """The kind model. Hand-back-only replies are left out: the model never decides them."""
+    return fit([(r.feats, r.kind) for r in rows if not r.feats.get(kind_check().HAND_BACK_ONLY)], kinds)
+
+
+def element_examples(rows, key):
+    """(features, label) for one element head: the replies where both the writer
+    and the detector give the element a value (a null stays null)."""
+    return [(r.feats, r.elements[key]) for r in rows if r.elements.get(key) is not None and r.detected.get(key) is not None]
+
+
+def fit_elements(rows, keys):
+    """One binary head per element, as one table: for each feature, its weight
+    in each head (the difference of the two classes' weights), and each head's bias."""
+    weights: dict[str, list[float]] = {}
+    bias = []
+    for j, key in enumerate(keys):
+        w, b = fit(element_examples(rows, key), [False, True])
+        bias.append(round(b[1] - b[0], 5))
+        for name, (w_false, w_true) in w.items():
+            weights.setdefault(name, [0.0] * len(keys))[j] = round(w_true - w_false, 5)
+    return weights, bias
+
+
+def matrix(feature_dicts, names):
     index = {n: i for i, n in enumerate(names)}
-    x = numpy.zeros((len(rows), len(names) + 1))
+    x = numpy.zeros((len(feature_dicts), len(names) + 1))
     x[:, -1] = 1.0
-    for i, (_, feats, _, _) in enumerate(rows):
+    for i, feats in enumerate(feature_dicts):
         for name, value in feats.items():
             j = index.get(name)
             if j is not None:
@@ -122,17 +162,58 @@ def predictor(weights, bias):
     return lambda feats: kind.choose(feats, prepared)
 
 
+def element_predictor(keys, weights, bias):
+    """(features, detected values) -> revised values, as the engine revises them."""
+    from replylint.checkapi import DetectContext, Detection
+
+    kind = kind_check()
+    prepared = kind.element_weights_from(keys, bias, weights)
+
+    def predict(feats, detected):
+        ctx = DetectContext((), {k: Detection(v) for k, v in detected.items()}, {})
+        return {**detected, **kind.revise_with(feats, ctx, prepared)}
+
+    return predict
+
+
+def _folds(rows, folds=5):
+    batches = sorted({r.batch for r in rows})
+    fold_of = {b: i % folds for i, b in enumerate(batches)}
+    for f in range(folds):
+        yield [r for r in rows if fold_of[r.batch] != f], [r for r in rows if fold_of[r.batch] == f]
+
+
 def batch_out_accuracy(rows, kinds, folds=5):
     """Model and decision-list accuracy, each reply predicted by a model that
     saw none of its writer's batch (batches dealt to folds in a fixed order)."""
-    batches = sorted({r[0] for r in rows})
-    fold_of = {b: i % folds for i, b in enumerate(batches)}
     right = 0
-    for f in range(folds):
-        train = [r for r in rows if fold_of[r[0]] != f]
-        predict = predictor(*fit(train, kinds))
-        right += sum(predict(r[1]) == r[2] for r in rows if fold_of[r[0]] == f)
-    return right / len(rows), sum(r[3] == r[2] for r in rows) / len(rows)
+    for train, test in _folds(rows, folds):
+        predict = predictor(*fit_kind(train, kinds))
+        right += sum(predict(r.feats) == r.kind for r in test)
+    return right / len(rows), sum(r.rule_kind == r.kind for r in rows) / len(rows)
+
+
+def batch_out_elements(rows, keys, folds=5):
+    """Per element, F1 of the detectors alone and with the heads, each reply
+    revised by heads that saw none of its writer's batch."""
+    pairs = {key: ([], []) for key in keys}  # (gold, detected), (gold, revised)
+    for train, test in _folds(rows, folds):
+        predict = element_predictor(keys, *fit_elements(train, keys))
+        for r in test:
+            revised = predict(r.feats, r.detected)
+            for key in keys:
+                if r.elements.get(key) is not None:  # as replylint eval counts: a null is false
+                    pairs[key][0].append((r.elements[key], bool(r.detected.get(key))))
+                    pairs[key][1].append((r.elements[key], bool(revised.get(key))))
+    return {key: (f1(before), f1(after)) for key, (before, after) in pairs.items()}
+
+
+def f1(pairs) -> float:
+    """F1 of the true class, as replylint eval counts it."""
+    tp = sum(1 for gold, got in pairs if gold and got)
+    fp = sum(1 for gold, got in pairs if got and not gold)
+    fn = sum(1 for gold, got in pairs if gold and not got)
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
 def main(argv=None) -> int:
@@ -140,23 +221,31 @@ def main(argv=None) -> int:
     ap.add_argument("--cv", action="store_true", help="also report accuracy with whole writer batches left out")
     ap.add_argument("--check", action="store_true", help="do not write; exit 1 if the shipped weights are stale")
     args = ap.parse_args(argv)
-    kinds = list(load_kinds())
+    kinds, keys = list(load_kinds()), load_revised_elements()
     rows = labelled_features()
-    weights, bias = fit(rows, kinds) if not args.check else (None, None)
-    out = KIND_DIR / "weights.json"
+    kind_out, element_out = KIND_DIR / "weights.json", KIND_DIR / "elements.json"
     if args.check:
-        if shipped_fingerprint(out) == fingerprint(rows):
-            print(f"{out.relative_to(ROOT)} was trained on the current checks and corpus")
-            return 0
-        print(f"{out.relative_to(ROOT)} is stale: run python tools/train_kind.py")
-        return 1
-    out.write_text(weights_json(kinds, bias, weights, fingerprint(rows)), encoding="utf-8")
+        stale = [out for out, current in ((kind_out, fingerprint(rows)), (element_out, element_fingerprint(rows, keys)))
+                 if shipped_fingerprint(out) != current]
+        for out in stale:
+            print(f"{out.relative_to(ROOT)} is stale: run python tools/train_kind.py")
+        if not stale:
+            print(f"{kind_out.relative_to(ROOT)} and {element_out.name} were trained on the current checks and corpus")
+        return 1 if stale else 0
+    weights, bias = fit_kind(rows, kinds)
+    kind_out.write_text(weights_json(kinds, bias, weights, fingerprint(rows)), encoding="utf-8")
     predict = predictor(weights, bias)
-    train_acc = sum(predict(r[1]) == r[2] for r in rows) / len(rows)
-    print(f"wrote {out.relative_to(ROOT)}: {len(weights)} features, {len(rows)} replies, training accuracy {train_acc:.3f}")
+    train_acc = sum(predict(r.feats) == r.kind for r in rows) / len(rows)
+    print(f"wrote {kind_out.relative_to(ROOT)}: {len(weights)} features, {len(rows)} replies, training accuracy {train_acc:.3f}")
+    element_weights, element_bias = fit_elements(rows, keys)
+    element_out.write_text(element_weights_json(keys, element_bias, element_weights, element_fingerprint(rows, keys)),
+                           encoding="utf-8")
+    print(f"wrote {element_out.relative_to(ROOT)}: heads for {', '.join(keys)}; {len(element_weights)} features")
     if args.cv:
         model, rules = batch_out_accuracy(rows, kinds)
-        print(f"writer batches left out: model {model:.3f}, decision list {rules:.3f}")
+        print(f"writer batches left out: kind model {model:.3f}, decision list {rules:.3f}")
+        for key, (before, after) in batch_out_elements(rows, keys).items():
+            print(f"writer batches left out: {key} F1 detectors {before:.3f}, with its head {after:.3f}")
     return 0
 
 
@@ -167,11 +256,27 @@ def weights_json(kinds, bias, weights, trained_on: str) -> str:
             f' "bias": {json.dumps(bias)},\n "weights": {{\n{lines}\n}}}}\n')
 
 
+def element_weights_json(keys, bias, weights, trained_on: str) -> str:
+    lines = ",\n".join(f"  {json.dumps(name)}: {json.dumps(w)}" for name, w in sorted(weights.items()))
+    return (f'{{"elements": {json.dumps(keys)},\n "trained_on": {json.dumps(trained_on)},\n'
+            f' "bias": {json.dumps(bias)},\n "weights": {{\n{lines}\n}}}}\n')
+
+
 def fingerprint(rows) -> str:
-    """sha256 of every training reply's batch, label and features, in order."""
+    """sha256 of every training reply's batch, kind label and features, in order."""
     digest = hashlib.sha256()
-    for batch, feats, gold, _ in rows:
-        digest.update(json.dumps([batch, gold, sorted((k, round(v, 6)) for k, v in feats.items())]).encode())
+    for r in rows:
+        digest.update(json.dumps([r.batch, r.kind, sorted((k, round(v, 6)) for k, v in r.feats.items())]).encode())
+    return digest.hexdigest()
+
+
+def element_fingerprint(rows, keys) -> str:
+    """sha256 of the heads' elements and every reply's element labels, detector
+    values and features, in order."""
+    digest = hashlib.sha256(json.dumps(keys).encode())
+    for r in rows:
+        digest.update(json.dumps([r.batch, [r.elements.get(k) for k in keys], [r.detected.get(k) for k in keys],
+                                  sorted((k, round(v, 6)) for k, v in r.feats.items())]).encode())
     return digest.hexdigest()
 
 
@@ -183,6 +288,12 @@ def shipped_fingerprint(path: Path) -> str | None:
 
 def load_kinds():
     return kind_check().KINDS
+
+
+def load_revised_elements() -> list[str]:
+    """The elements kind.toml gives a trained head (``revised_elements``)."""
+    with (KIND_DIR / "kind.toml").open("rb") as fh:
+        return list(tomllib.load(fh).get("revised_elements", []))
 
 
 if __name__ == "__main__":

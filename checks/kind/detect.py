@@ -43,14 +43,68 @@ def weights_from(bias, weights_by_name):
     return numpy.array(bias, dtype=float), {n: i for i, n in enumerate(names)}, matrix
 
 
+def _load_element_weights(path: Path):
+    """The shipped element heads (as element_weights_from gives them), or None."""
+    if not path.is_file():
+        return None
+    table = json.loads(path.read_text(encoding="utf-8"))
+    return element_weights_from(table["elements"], table["bias"], table["weights"])
+
+
+def element_weights_from(elements, bias, weights_by_name):
+    """(elements, bias per element, row of each feature name, weight matrix) for
+    revise_with(); one column per element, a positive score means true."""
+    names = list(weights_by_name)
+    matrix = numpy.array([weights_by_name[n] for n in names], dtype=float).reshape(-1, len(elements))
+    return tuple(elements), numpy.array(bias, dtype=float), {n: i for i, n in enumerate(names)}, matrix
+
+
 # Read once when the check folder is loaded; never changed afterwards.
 WEIGHTS = _load_weights(Path(__file__).with_name("weights.json"))
+ELEMENT_WEIGHTS = _load_element_weights(Path(__file__).with_name("elements.json"))
 
 
 def classify(ctx):
     if WEIGHTS is None:
         return rule_kind(ctx)
     return choose(features(ctx), WEIGHTS)
+
+
+def judge(ctx):
+    """The reply's kind, and the element values the trained heads give where
+    they read the reply differently from the detectors (elements.json). One
+    set of features serves both."""
+    if WEIGHTS is None and ELEMENT_WEIGHTS is None:
+        return rule_kind(ctx), {}
+    feats = features(ctx)
+    kind = choose(feats, WEIGHTS) if WEIGHTS is not None else rule_kind(ctx)
+    revised = revise_with(feats, ctx, ELEMENT_WEIGHTS) if ELEMENT_WEIGHTS is not None else {}
+    return kind, revised
+
+
+def revise_with(feats, ctx, weights):
+    """{element: value} for each trained element whose head disagrees with its
+    detector. The detectors find the sentences; the heads weigh what a
+    sentence-level pattern cannot see (a reply full of our own findings whose
+    one ask reads as justified, a setup told over three sentences). An element
+    the detector left null (no request, so nothing to justify) stays null, and a
+    failed reproduction is always an outcome (PROTOCOL.md)."""
+    elements, bias, row_of, matrix = weights
+    rows, values = [], []
+    for name, value in feats.items():
+        row = row_of.get(name)
+        if row is not None:
+            rows.append(row)
+            values.append(value)
+    scores = bias + numpy.asarray(values) @ matrix[rows] if rows else bias
+    revised = {}
+    for key, score in zip(elements, scores):
+        current = ctx.value(key)
+        if current is not None and current != (score > 0):
+            revised[key] = bool(score > 0)
+    if revised.get("outcome") is False and ctx.value("cannot_reproduce"):
+        del revised["outcome"]
+    return revised
 
 
 def choose(feats, weights):
