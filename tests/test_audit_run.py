@@ -232,3 +232,24 @@ def test_audit_shortcut_runs_an_audit(tmp_path):
     db = tmp_path / "audit.db"
     audit(tmp_path, str(export), "--db", str(db), "-j", "1", "--no-progress", "-q")  # no `run`
     assert db_rows(db, "SELECT COUNT(*) FROM results") == [(1,)]
+
+
+def test_a_retrained_model_in_a_check_folder_changes_the_rule_set(tmp_path):
+    """A retrain (tools/train_kind.py) changes kinds and element values without
+    touching a .toml or .py file; a re-audit must then check everything again."""
+    import dataclasses
+    import shutil
+
+    from replylint.audit.workers import ruleset_hash
+    from replylint.config import Settings
+    from replylint.registry import bundled_dir, load
+
+    checks = tmp_path / "checks"
+    shutil.copytree(bundled_dir("checks"), checks, ignore=shutil.ignore_patterns("__pycache__"))
+    registry = dataclasses.replace(load(), folders=(checks,))  # the hash reads the folders the registry came from
+    settings = Settings()
+    before = ruleset_hash(settings, registry)
+    assert ruleset_hash(settings, registry) == before
+    heads = checks / "kind" / "elements.json"
+    heads.write_text(heads.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # new weights, same .toml and .py
+    assert ruleset_hash(settings, registry) != before

@@ -90,7 +90,8 @@ ENGINE_MODULES = ("engine", "nlp", "prefilter", "segment", "sentences", "text", 
 
 def ruleset_hash(settings: Settings, registry: Any) -> str:
     """Changes when anything that can change a reply's result changes: check
-    folders (except thread checks), templates, engine modules, settings."""
+    folders (except thread checks) with their trained weights, templates,
+    engine modules, settings."""
     from .. import __version__
     from ..registry import bundled_dir
 
@@ -106,7 +107,7 @@ def ruleset_hash(settings: Settings, registry: Any) -> str:
         root = Path(root)
         if not root.is_dir():
             continue
-        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".toml", ".py", ".j2")
+        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".toml", ".py", ".j2", ".json")
                        and "__pycache__" not in p.parts and "threads" not in p.relative_to(root).parts[:1])
         for p in files:
             h.update(p.relative_to(root).as_posix().encode())
