@@ -5,10 +5,13 @@ import re
 from replylint.checkapi import Detection, Evidence
 
 # "We installed agent 6.3.1 on three laptops in our lab": installing there is a
-# test, not a remedy on the customer's system.
+# test, not a remedy on the customer's system; so is restoring a backup into a
+# new instance or a replica of ours.
 OUR_TEST_BED = re.compile(r"\b(?:in|on|at)\s+our\s+(?:[\w-]+\s+){0,2}(?:lab|test\w*|side|end|staging|sandbox|workspace|environment|instance|tenant|account|copy)\b|"
                           r"\btest\s+(?:tenant|account|vm|machine|laptops?|cluster|environment|bed|rig|server|instance|system|box|host|copy|workspace|database|db)\b|"
-                          r"\b(?:clean|fresh)\s+(?:[\w.-]+\s+){0,3}?(?:vm|machine|install(?:ation)?|profile|environment|container|box)\b", re.IGNORECASE)
+                          r"\b(?:clean|fresh)\s+(?:[\w.-]+\s+){0,3}?(?:vm|machine|install(?:ation)?|profile|environment|container|box)\b|"
+                          # "restored the snapshot to a replica", "into a new db-std-8 instance"
+                          r"\b(?:into|to|on)\s+a\s+(?:(?:new|scratch|spare|separate)\s+)?(?:[\w.-]+\s+){0,2}?(?:replica|instance|vm|cluster)\b", re.IGNORECASE)
 
 # "We tried to reproduce the crash you see after the update": an attempt, not a fix.
 REPRODUCTION_ATTEMPT = re.compile(r"\b(?:tried|trying|attempted|try)\s+to\s+(?:reproduce|replicate|repro|recreate)\b", re.IGNORECASE)
@@ -42,6 +45,8 @@ def detect(ctx):
                 continue
             if sig.label == "not-happening" and s.has("after-fix", "remedy-action"):
                 continue  # "it does not happen after the patch" is the fix working
+            if sig.label == "works-for-us" and _after_our_fix(s, ctx.sentences):
+                continue  # "We pushed firmware 2.6.1 to it. ... it is recording properly in our end": the fix working
             evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
             break
         else:
@@ -61,6 +66,12 @@ def detect(ctx):
             if success and (s.index in tried or attempt_before) and s.index < first_fix and not reproduced_anywhere and not s.is_question:
                 evidence.append(Evidence(s.index, f"our attempt succeeded: {success[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
+
+
+def _after_our_fix(sentence, sentences) -> bool:
+    """The sentence just before, in the same paragraph, reports a fix of ours."""
+    before = sentences[sentence.index - 1] if sentence.index else None
+    return before is not None and before.paragraph == sentence.paragraph and _our_fix(before)
 
 
 def _is_test_attempt(sentence, tried) -> bool:
