@@ -89,6 +89,9 @@ class Result:
             "score": self.score,
             "elements": dict(self.elements),
             "findings": [f.to_dict() for f in self.findings],
+            # Elements whose value a trained model set against its detector (a key
+            # added to the protocol's contract, which allows additions).
+            "revised_elements": list(self.revised),
         }
 
 

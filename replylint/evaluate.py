@@ -152,4 +152,6 @@ def explain_mismatch(item: dict[str, Any]) -> str:
         d = result.detections.get(k)
         if d is not None and d.evidence:
             out.append(f"   {k}: " + "; ".join(f"[{e.sentence}] {e.reason}" for e in d.evidence[:3]))
+        if k in result.revised:
+            out.append(f"   {k}: set by the trained reply model against its detector")
     return "\n".join(out)

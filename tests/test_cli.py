@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +40,11 @@ def test_cli_text_output_is_ruff_style(run, tmp_path):
     assert result.exit_code == 1
     first = result.output.splitlines()[0]
     assert first.startswith(f"{draft}:1:1: cannot-reproduce [error] ")
-    assert "resolution, score" in result.output and "lacks:" in result.output
+    # The summary line names the kind (whichever the model picks for a bare
+    # one-liner; kinds are measured on the corpus) and the score.
+    assert re.search(rf"^{re.escape(draft)}: (resolution|info-request|status-update|other), score \d+/100$",
+                     result.output, re.MULTILINE)
+    assert "lacks:" in result.output
     assert "\x1b[" not in result.output  # piped: no colour
 
 

@@ -1,23 +1,26 @@
 """What a user sees when the trained reply model overrules an element detector
 (checks/kind/elements.json): the findings follow the element's value, point at
-the nearest sentence that shows it, and `explain` says the model set it. The
-revisions are forced here so the tests do not depend on a retrain."""
+the nearest sentence that shows it, and `explain` and the JSON output say the
+model set it. The revisions are forced here, so the tests do not depend on a
+retrain; the shipped heads are measured in test_kind_model.py."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import tomllib
 from types import SimpleNamespace
-
-import numpy
 
 from replylint.checkapi import DetectContext, Detection
 from replylint.cli import explain_reply
 from replylint.engine import Engine
+from replylint.registry import bundled_dir
 
 
-def _engine_revising(engine, revisions):
+def _engine(engine, revisions, kind=None):
     judge = engine.registry.judge_reply
-    return Engine(engine.settings, dataclasses.replace(engine.registry, judge_reply=lambda ctx: (judge(ctx)[0], revisions)))
+    return Engine(engine.settings, dataclasses.replace(
+        engine.registry, judge_reply=lambda ctx: (kind or judge(ctx)[0], revisions)))
 
 
 JUSTIFIED_ASK = ("Hi Ana,\n\nI checked the webhook log for envelope 5521 and the last delivery returned 502.\n\n"
@@ -26,29 +29,50 @@ JUSTIFIED_ASK = ("Hi Ana,\n\nI checked the webhook log for envelope 5521 and the
 
 
 def test_an_ask_the_model_finds_unjustified_gets_a_finding_on_the_ask(engine):
-    assert engine.check_text(JUSTIFIED_ASK).elements["request_justified"] is True
-    result = _engine_revising(engine, {"request_justified": False}).check_text(JUSTIFIED_ASK)
+    assert _engine(engine, {}).check_text(JUSTIFIED_ASK).elements["request_justified"] is True
+    result = _engine(engine, {"request_justified": False}).check_text(JUSTIFIED_ASK)
     assert result.elements["request_justified"] is False
     found = [f for f in result.findings if f.rule == "unjustified-request"]
     assert [(f.line, f.column) for f in found] == [(5, 1)]
     assert "request_justified" in explain_reply(result).split("set by the trained reply model")[1]
+    assert result.to_dict()["revised_elements"] == ["request_justified"]
 
 
-def test_a_hand_back_the_model_finds_without_a_sentence_is_a_whole_reply_finding(engine):
+def test_a_hand_back_the_model_finds_points_at_the_advice_it_is_worded_in(engine):
+    text = ("Hi,\n\nI looked at your export settings: the job runs nightly at 02:00 UTC.\n\n"
+            "Please try the export again with the CSV option and let us know.\n\nBest,\nLiam")
+    assert not [f for f in _engine(engine, {}).check_text(text).findings if f.rule == "bounce-back"]
+    found = [f for f in _engine(engine, {"bounce_back": True}).check_text(text).findings if f.rule == "bounce-back"]
+    assert [(f.line, f.column) for f in found] == [(5, 1)]
+
+
+def test_a_hand_back_the_model_finds_with_no_advice_is_a_whole_reply_finding(engine):
     text = "Hi,\n\nThe export runs nightly at 02:00 UTC.\n\nBest,\nLiam"
-    assert engine.check_text(text).elements["bounce_back"] is False
-    result = _engine_revising(engine, {"bounce_back": True}).check_text(text)
-    found = [f for f in result.findings if f.rule == "bounce-back"]
+    found = [f for f in _engine(engine, {"bounce_back": True}).check_text(text).findings if f.rule == "bounce-back"]
     assert len(found) == 1 and (found[0].line, found[0].column) == (1, 1)
 
 
 def test_an_outcome_the_model_finds_silences_missing_outcome(engine):
     text = "We went through the logs you attached and will update you tomorrow by 17:00."
-    plain = engine.check_text(text)
+    plain = _engine(engine, {}, kind="status-update").check_text(text)
     assert plain.elements["outcome"] is False
-    revised = _engine_revising(engine, {"outcome": True}).check_text(text)
+    assert [f for f in plain.findings if f.rule == "missing-outcome"]
+    revised = _engine(engine, {"outcome": True}, kind="status-update").check_text(text)
     assert revised.elements["outcome"] is True and revised.revised == ("outcome",)
     assert not [f for f in revised.findings if f.rule == "missing-outcome"]
+
+
+def test_a_failed_reproduction_the_model_finds_is_reported_without_a_crash(engine):
+    text = "We set up the same flow on 4.2.0 and replayed your request."
+    result = _engine(engine, {"cannot_reproduce": True}).check_text(text)
+    assert result.error is None
+    found = [f for f in result.findings if f.rule == "cannot-reproduce"]
+    assert len(found) == 1 and found[0].line == 1
+
+
+def test_json_output_names_no_revision_when_the_detectors_stand(engine):
+    out = json.loads(json.dumps(_engine(engine, {}).check_text(JUSTIFIED_ASK).to_dict()))
+    assert out["revised_elements"] == []
 
 
 def _kind_module(engine):
@@ -62,18 +86,45 @@ def _weights(kind, scores):
     return kind.element_weights_from(keys, [scores[k] for k in keys], {"unused": [0.0] * len(keys)})
 
 
+def _ctx(**values):
+    return DetectContext((), {key: Detection(value) for key, value in values.items()}, {})
+
+
 def test_a_head_never_sets_an_element_its_detector_left_null(engine):
     kind = _kind_module(engine)
-    ctx = DetectContext((), {"request_justified": Detection(None), "outcome": Detection(False),
-                             "cannot_reproduce": Detection(False)}, {})
-    revised = kind.revise_with({}, ctx, _weights(kind, {"request_justified": 3.0, "outcome": 3.0}))
-    assert revised == {"outcome": True}
+    ctx = _ctx(request_justified=None, outcome=False, cannot_reproduce=False)
+    assert kind.revise_with({}, ctx, _weights(kind, {"request_justified": 3.0, "outcome": 3.0})) == {"outcome": True}
 
 
-def test_a_failed_reproduction_stays_an_outcome_whatever_the_head_says(engine):
+def test_a_head_never_clears_what_a_detector_found_except_a_hand_back(engine):
+    """explain shows the detector's sentence; the value must not contradict it."""
     kind = _kind_module(engine)
-    ctx = DetectContext((), {"outcome": Detection(True), "cannot_reproduce": Detection(True)}, {})
-    assert kind.revise_with({}, ctx, _weights(kind, {"outcome": -3.0})) == {}
-    ctx = DetectContext((), {"outcome": Detection(True), "cannot_reproduce": Detection(False)}, {})
-    assert kind.revise_with({}, ctx, _weights(kind, {"outcome": -3.0})) == {"outcome": False}
-    assert isinstance(_weights(kind, {"outcome": 1.0})[3], numpy.ndarray)
+    ctx = _ctx(outcome=True, setup_stated=True, request_justified=True, bounce_back=True,
+               cannot_reproduce=False, actions_taken=False)
+    heads = _weights(kind, {"outcome": -3.0, "setup_stated": -3.0, "request_justified": -3.0, "bounce_back": -3.0})
+    assert kind.revise_with({}, ctx, heads) == {"bounce_back": False}
+
+
+def test_a_head_finds_no_hand_back_in_a_reply_that_reports_our_action(engine):
+    kind = _kind_module(engine)
+    heads = _weights(kind, {"bounce_back": 3.0})
+    assert kind.revise_with({}, _ctx(bounce_back=False, actions_taken=True), heads) == {}
+    assert kind.revise_with({}, _ctx(bounce_back=False, actions_taken=False), heads) == {"bounce_back": True}
+
+
+def test_the_shipped_heads_rarely_overrule_the_element_cases(engine):
+    """The element cases are the detectors' specification (one sentence or two,
+    many of them near misses). The heads, trained on whole replies, may read a
+    few differently, but a retrain that overrules more than 1 in 100 has gone
+    wrong."""
+    cases, overruled = 0, []
+    for path in sorted((bundled_dir("checks") / "elements").glob("*/cases.toml")):
+        with path.open("rb") as fh:
+            for case in tomllib.load(fh).get("case", []):
+                expected = None if case["expect"] == "null" else case["expect"]
+                result = engine.check_text(case["text"], name=case["name"], fmt=case.get("format"))
+                cases += 1
+                if result.elements[path.parent.name] != expected and path.parent.name in result.revised:
+                    overruled.append(case["name"])
+    assert cases > 500
+    assert len(overruled) <= cases // 100, overruled

@@ -103,6 +103,9 @@ def ruleset_hash(settings: Settings, registry: Any) -> str:
         if module.is_file():
             h.update(name.encode())
             h.update(module.read_bytes())
+    for data in sorted((package / "data").glob("*.json")):  # the lemma table the patterns match on
+        h.update(data.name.encode())
+        h.update(data.read_bytes())
     for root in [*registry.folders, bundled_dir("templates"), *settings.template_folders]:
         root = Path(root)
         if not root.is_dir():

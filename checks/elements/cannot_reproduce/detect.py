@@ -10,14 +10,19 @@ from replylint.checkapi import Detection, Evidence
 OUR_TEST_BED = re.compile(r"\b(?:in|on|at)\s+our\s+(?:[\w-]+\s+){0,2}(?:lab|test\w*|side|end|staging|sandbox|workspace|environment|instance|tenant|account|copy)\b|"
                           r"\btest\s+(?:tenant|account|vm|machine|laptops?|cluster|environment|bed|rig|server|instance|system|box|host|copy|workspace|database|db)\b|"
                           r"\b(?:clean|fresh)\s+(?:[\w.-]+\s+){0,3}?(?:vm|machine|install(?:ation)?|profile|environment|container|box)\b|"
-                          # "restored the snapshot to a replica", "into a new db-std-8 instance"
-                          r"\b(?:into|to|on)\s+a\s+(?:(?:new|scratch|spare|separate)\s+)?(?:[\w.-]+\s+){0,2}?(?:replica|instance|vm|cluster)\b", re.IGNORECASE)
+                          # "restored the snapshot to a replica", "restored the same backup into a new
+                          # db-std-8 instance"; not "migrated your database to a new instance"
+                          r"\b(?:restored|cloned|copied|imported|loaded)\b[^.;!?]{0,80}?\b(?:into|to|on)\s+a\s+(?:(?:new|scratch|spare|separate)\s+)?(?:[\w.-]+\s+){0,2}?(?:replica|instance|vm|cluster)\b", re.IGNORECASE)
 
 # "We tried to reproduce the crash you see after the update": an attempt, not a fix.
 REPRODUCTION_ATTEMPT = re.compile(r"\b(?:tried|trying|attempted|try)\s+to\s+(?:reproduce|replicate|repro|recreate)\b", re.IGNORECASE)
 
 # "We haven't reproduced it yet": no reproduction.
 NEGATED = re.compile(r"\b(?:not|never|unable)\b|n't\b|n’t\b", re.IGNORECASE)
+
+# "running fine on our side until 02:00, when it failed", "working well from our
+# side to resolve the issue": a clean run that ended, or our effort, not a result.
+NOT_A_RESULT_AFTER = re.compile(r"\s*,?\s*(?:until|till|but|to\s+(?:resolve|fix|solve|sort|find|get|make))\b", re.IGNORECASE)
 
 # A success the customer reports, or one inside a condition, is not our result.
 SUCCESS_BLOCKERS = ("conditional", "question-to-customer", "you-subject", "customer-side")
@@ -43,9 +48,11 @@ def detect(ctx):
                 continue
             if sig.label in ("works-for-us", "not-happening") and s.is_question:
                 continue
+            if sig.label == "works-for-us" and NOT_A_RESULT_AFTER.match(s.text, sig.end - s.start):
+                continue
             if sig.label == "not-happening" and s.has("after-fix", "remedy-action"):
                 continue  # "it does not happen after the patch" is the fix working
-            if sig.label == "works-for-us" and _after_our_fix(s, ctx.sentences):
+            if sig.label == "works-for-us" and (_remedy_before(s, sig) or _after_our_fix(s, ctx.sentences)):
                 continue  # "We pushed firmware 2.6.1 to it. ... it is recording properly in our end": the fix working
             evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
             break
@@ -69,9 +76,19 @@ def detect(ctx):
 
 
 def _after_our_fix(sentence, sentences) -> bool:
-    """The sentence just before, in the same paragraph, reports a fix of ours."""
+    """The sentence just before, in the same paragraph, reports a fix of ours
+    (not the customer's "You said the 5.2 fix did not help")."""
     before = sentences[sentence.index - 1] if sentence.index else None
-    return before is not None and before.paragraph == sentence.paragraph and _our_fix(before)
+    return (before is not None and before.paragraph == sentence.paragraph and _our_fix(before)
+            and not before.has("you-subject"))
+
+
+def _remedy_before(sentence, signal) -> bool:
+    """"We restarted the broker and now notifications are flowing normally from
+    our end": a change we made earlier in the sentence, not on our test bed.
+    ("after the reboot" is no change of ours, so only remedy actions count.)"""
+    return any(sig.label == "remedy-action" and sig.start < signal.start for sig in sentence.signals) and not (
+        OUR_TEST_BED.search(sentence.text[:signal.start - sentence.start]))
 
 
 def _is_test_attempt(sentence, tried) -> bool:
