@@ -62,12 +62,20 @@ def test_an_outcome_the_model_finds_silences_missing_outcome(engine):
     assert not [f for f in revised.findings if f.rule == "missing-outcome"]
 
 
-def test_a_failed_reproduction_the_model_finds_is_reported_without_a_crash(engine):
-    text = "We set up the same flow on 4.2.0 and replayed your request."
-    result = _engine(engine, {"cannot_reproduce": True}).check_text(text)
+def test_a_failed_reproduction_the_model_finds_points_at_the_clean_run(engine):
+    # A clean run the detector does not count: no attempt of ours is named.
+    text = "Hi Jo,\n\nThanks for the recording.\n\nEvery call went through fine.\n\nRegards,\nSam"
+    assert not [f for f in _engine(engine, {}).check_text(text).findings if f.rule == "cannot-reproduce"]
+    result = _engine(engine, {"cannot_reproduce": True, "setup_stated": False}).check_text(text)
+    found = [f for f in result.findings if f.rule == "cannot-reproduce"]
+    assert [(f.line, f.column, f.severity) for f in found] == [(5, 1, "error")]
+
+
+def test_a_failed_reproduction_the_model_finds_with_no_clean_run_is_a_whole_reply_finding(engine):
+    result = _engine(engine, {"cannot_reproduce": True}).check_text("Thanks, we will look at it.")
     assert result.error is None
     found = [f for f in result.findings if f.rule == "cannot-reproduce"]
-    assert len(found) == 1 and found[0].line == 1
+    assert len(found) == 1 and (found[0].line, found[0].column) == (1, 1)
 
 
 def test_json_output_names_no_revision_when_the_detectors_stand(engine):
@@ -103,6 +111,14 @@ def test_a_head_never_clears_what_a_detector_found_except_a_hand_back(engine):
                cannot_reproduce=False, actions_taken=False)
     heads = _weights(kind, {"outcome": -3.0, "setup_stated": -3.0, "request_justified": -3.0, "bounce_back": -3.0})
     assert kind.revise_with({}, ctx, heads) == {"bounce_back": False}
+
+
+def test_a_failed_reproduction_a_head_finds_is_an_outcome_too(engine):
+    kind = _kind_module(engine)
+    heads = _weights(kind, {"cannot_reproduce": 3.0})
+    assert kind.revise_with({}, _ctx(cannot_reproduce=False, outcome=False), heads) == {
+        "cannot_reproduce": True, "outcome": True}
+    assert kind.revise_with({}, _ctx(cannot_reproduce=False, outcome=True), heads) == {"cannot_reproduce": True}
 
 
 def test_a_head_finds_no_hand_back_in_a_reply_that_reports_our_action(engine):

@@ -98,7 +98,7 @@ def revise_with(feats, ctx, weights):
     sentence-level pattern cannot see (a reply full of our own findings whose
     one ask reads as justified, a setup told over three sentences). An element
     the detector left null (no request, so nothing to justify) stays null, and a
-    failed reproduction is always an outcome (PROTOCOL.md)."""
+    failed reproduction a head finds is an outcome too (PROTOCOL.md)."""
     elements, bias, row_of, matrix = weights
     rows, values = [], []
     for name, value in feats.items():
@@ -117,8 +117,8 @@ def revise_with(feats, ctx, weights):
         if not current and any(ctx.value(other) for other in RAISE_ONLY_WITHOUT.get(key, ())):
             continue
         revised[key] = bool(score > 0)
-    if revised.get("outcome") is False and ctx.value("cannot_reproduce"):
-        del revised["outcome"]
+    if revised.get("cannot_reproduce") and not ctx.value("outcome"):
+        revised["outcome"] = True
     return revised
 
 
