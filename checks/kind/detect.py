@@ -100,13 +100,7 @@ def revise_with(feats, ctx, weights):
     the detector left null (no request, so nothing to justify) stays null, and a
     failed reproduction a head finds is an outcome too (PROTOCOL.md)."""
     elements, bias, row_of, matrix = weights
-    rows, values = [], []
-    for name, value in feats.items():
-        row = row_of.get(name)
-        if row is not None:
-            rows.append(row)
-            values.append(value)
-    scores = bias + numpy.asarray(values) @ matrix[rows] if rows else bias
+    scores = _scores(feats, bias, row_of, matrix)
     revised = {}
     for key, score in zip(elements, scores):
         current = ctx.value(key)
@@ -129,15 +123,20 @@ def choose(feats, weights):
         # The decision list is as accurate as the model on these (0.78 both,
         # writer batches left out) and follows the corpus decision exactly.
         return "other"
-    bias, row_of, matrix = weights
+    scores = _scores(feats, *weights)
+    return KINDS[int(numpy.argmax(scores))]
+
+
+def _scores(feats, bias, row_of, matrix):
+    """bias + the features' values times their rows of ``matrix`` (a linear
+    model's scores, one per column); features the model never saw count nothing."""
     rows, values = [], []
     for name, value in feats.items():
         row = row_of.get(name)
         if row is not None:
             rows.append(row)
             values.append(value)
-    scores = bias + numpy.asarray(values) @ matrix[rows] if rows else bias
-    return KINDS[int(numpy.argmax(scores))]
+    return bias + numpy.asarray(values) @ matrix[rows] if rows else bias
 
 
 def features(ctx) -> dict[str, float]:
