@@ -302,7 +302,7 @@ def explain_reply(result) -> str:
             lines.append(f"      matched: {', '.join(patterns)}")
     lines.append("Elements: " + ", ".join(f"{k}={'null' if v is None else str(v).lower()}" for k, v in result.elements.items()))
     if result.revised:
-        lines.append(f"  set by the trained reply model against its detector: {', '.join(result.revised)}")
+        lines.append(f"  set by the trained reply model, not by a sentence: {', '.join(result.revised)}")
     for f in result.findings:
         lines.append(f"Finding {f.line}:{f.column} {f.rule} [{f.severity}] {f.message}")
     return "\n".join(lines)

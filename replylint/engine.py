@@ -188,8 +188,9 @@ class Engine:
         detections = self.detect(sentences)
         kind, revised = self.registry.judge_reply(DetectContext(sentences, detections, {}))
         if revised:
-            # The evidence stays: it is still where the detectors saw the element.
-            detections = {key: Detection(revised[key], d.evidence) if key in revised else d for key, d in detections.items()}
+            # A revised element keeps no evidence: the detector's sentences argued
+            # for the value the model overruled ("request without a reason").
+            detections = {key: Detection(revised[key]) if key in revised else d for key, d in detections.items()}
         elements = {key: d.value for key, d in detections.items()}
         metrics = compute_metrics(sentences) if self._rule_active("readability") else None
         ctx_base = {"kind": kind, "elements": elements, "detections": detections, "sentences": sentences, "metrics": metrics,

@@ -153,5 +153,5 @@ def explain_mismatch(item: dict[str, Any]) -> str:
         if d is not None and d.evidence:
             out.append(f"   {k}: " + "; ".join(f"[{e.sentence}] {e.reason}" for e in d.evidence[:3]))
         if k in result.revised:
-            out.append(f"   {k}: set by the trained reply model against its detector")
+            out.append(f"   {k}: set by the trained reply model, not by a sentence")
     return "\n".join(out)

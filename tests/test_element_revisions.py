@@ -23,25 +23,31 @@ def _engine(engine, revisions, kind=None):
         engine.registry, judge_reply=lambda ctx: (kind or judge(ctx)[0], revisions)))
 
 
-JUSTIFIED_ASK = ("Hi Ana,\n\nI checked the webhook log for envelope 5521 and the last delivery returned 502.\n\n"
-                 "Could you send the response body your endpoint logged at 10:14, so I can see whether the proxy or "
-                 "your app refused it?\n\nThanks,\nLiam")
+UNJUSTIFIED_ASK = ("Hi Ana,\n\nI checked the webhook log for envelope 5521 and the last delivery returned 502.\n\n"
+                   "Could you send the response body your endpoint logged at 10:14?\n\nThanks,\nLiam")
 
 
-def test_an_ask_the_model_finds_unjustified_gets_a_finding_on_the_ask(engine):
-    assert _engine(engine, {}).check_text(JUSTIFIED_ASK).elements["request_justified"] is True
-    result = _engine(engine, {"request_justified": False}).check_text(JUSTIFIED_ASK)
-    assert result.elements["request_justified"] is False
-    found = [f for f in result.findings if f.rule == "unjustified-request"]
-    assert [(f.line, f.column) for f in found] == [(5, 1)]
-    assert "request_justified" in explain_reply(result).split("set by the trained reply model")[1]
-    assert result.to_dict()["revised_elements"] == ["request_justified"]
+def test_a_justification_the_model_finds_leaves_no_unjustified_ask_behind(engine):
+    plain = _engine(engine, {}).check_text(UNJUSTIFIED_ASK)
+    assert plain.elements["request_justified"] is False
+    assert [f.rule for f in plain.findings].count("unjustified-request") == 1
+    assert "request without a reason" in explain_reply(plain)
+    result = _engine(engine, {"request_justified": True}).check_text(UNJUSTIFIED_ASK)
+    assert result.elements["request_justified"] is True
+    assert "unjustified-request" not in [f.rule for f in result.findings]
+    explained = explain_reply(result)
+    assert "request without a reason" not in explained  # the overruled detector's evidence is not shown
+    assert "set by the trained reply model, not by a sentence: request_justified" in explained
+    assert json.loads(json.dumps(result.to_dict()))["revised_elements"] == ["request_justified"]
+    assert plain.to_dict()["revised_elements"] == []
 
 
 def test_a_hand_back_the_model_finds_points_at_the_advice_it_is_worded_in(engine):
-    text = ("Hi,\n\nI looked at your export settings: the job runs nightly at 02:00 UTC.\n\n"
+    # A finding of ours, no action: the detector sees no hand-back; a head may.
+    text = ("Hi,\n\nThe export failed because the file is over the 2 GB limit.\n\n"
             "Please try the export again with the CSV option and let us know.\n\nBest,\nLiam")
-    assert not [f for f in _engine(engine, {}).check_text(text).findings if f.rule == "bounce-back"]
+    plain = _engine(engine, {}).check_text(text)
+    assert plain.elements["bounce_back"] is False and plain.elements["actions_taken"] is False
     found = [f for f in _engine(engine, {"bounce_back": True}).check_text(text).findings if f.rule == "bounce-back"]
     assert [(f.line, f.column) for f in found] == [(5, 1)]
 
@@ -66,21 +72,27 @@ def test_a_failed_reproduction_the_model_finds_points_at_the_clean_run(engine):
     # A clean run the detector does not count: no attempt of ours is named.
     text = "Hi Jo,\n\nThanks for the recording.\n\nEvery call went through fine.\n\nRegards,\nSam"
     assert not [f for f in _engine(engine, {}).check_text(text).findings if f.rule == "cannot-reproduce"]
-    result = _engine(engine, {"cannot_reproduce": True, "setup_stated": False}).check_text(text)
+    result = _engine(engine, {"cannot_reproduce": True, "outcome": True}).check_text(text)
     found = [f for f in result.findings if f.rule == "cannot-reproduce"]
     assert [(f.line, f.column, f.severity) for f in found] == [(5, 1, "error")]
 
 
-def test_a_failed_reproduction_the_model_finds_with_no_clean_run_is_a_whole_reply_finding(engine):
-    result = _engine(engine, {"cannot_reproduce": True}).check_text("Thanks, we will look at it.")
+def test_a_failed_reproduction_the_model_finds_points_at_the_result_reported(engine):
+    text = ("Hi,\n\nI ran the same export with 25k rows on our demo account.\n\nIt finished in 40 seconds, against the "
+            "10 minutes you see.\n\nCould you send the job id?")
+    plain = _engine(engine, {}).check_text(text)
+    assert plain.elements["outcome"] is True
+    found = [f for f in _engine(engine, {"cannot_reproduce": True}).check_text(text).findings if f.rule == "cannot-reproduce"]
+    evidence_line = plain.reply.lines.position(plain.reply.plain.to_original(
+        plain.sentences[plain.detections["outcome"].evidence[0].sentence].start))[0]
+    assert len(found) == 1 and found[0].line == evidence_line > 1
+
+
+def test_a_failed_reproduction_the_model_finds_with_nothing_to_point_at_is_a_whole_reply_finding(engine):
+    result = _engine(engine, {"cannot_reproduce": True, "outcome": True}).check_text("Thanks, we will look at it.")
     assert result.error is None
     found = [f for f in result.findings if f.rule == "cannot-reproduce"]
     assert len(found) == 1 and (found[0].line, found[0].column) == (1, 1)
-
-
-def test_json_output_names_no_revision_when_the_detectors_stand(engine):
-    out = json.loads(json.dumps(_engine(engine, {}).check_text(JUSTIFIED_ASK).to_dict()))
-    assert out["revised_elements"] == []
 
 
 def _kind_module(engine):
@@ -111,6 +123,14 @@ def test_a_head_never_clears_what_a_detector_found_except_a_hand_back(engine):
                cannot_reproduce=False, actions_taken=False)
     heads = _weights(kind, {"outcome": -3.0, "setup_stated": -3.0, "request_justified": -3.0, "bounce_back": -3.0})
     assert kind.revise_with({}, ctx, heads) == {"bounce_back": False}
+
+
+def test_borderline_scores_neither_add_a_failed_reproduction_nor_clear_a_hand_back(engine):
+    kind = _kind_module(engine)
+    assert kind.revise_with({}, _ctx(cannot_reproduce=False, outcome=True), _weights(kind, {"cannot_reproduce": 0.3})) == {}
+    assert kind.revise_with({}, _ctx(bounce_back=True, actions_taken=False), _weights(kind, {"bounce_back": -0.3})) == {}
+    assert kind.revise_with({}, _ctx(outcome=False, cannot_reproduce=False), _weights(kind, {"outcome": 0.3})) == {
+        "outcome": True}
 
 
 def test_a_failed_reproduction_a_head_finds_is_an_outcome_too(engine):

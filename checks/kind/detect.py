@@ -90,6 +90,12 @@ def judge(ctx):
 # F1 to the others, and raising a hand-back beside an action loses 0.001.
 MAY_CLEAR = frozenset({"bounce_back"})
 RAISE_ONLY_WITHOUT = {"bounce_back": ("actions_taken",)}
+# How far past zero a score must be before a head adds a failed reproduction
+# (which can make an error-severity finding) or clears a detector's hand-back:
+# a borderline score should not decide those. Costs 0.005 and 0.002 F1 with
+# writer batches left out.
+RAISE_MARGIN = {"cannot_reproduce": 0.5}
+CLEAR_MARGIN = 0.5
 
 
 def revise_with(feats, ctx, weights):
@@ -104,13 +110,13 @@ def revise_with(feats, ctx, weights):
     revised = {}
     for key, score in zip(elements, scores):
         current = ctx.value(key)
-        if current is None or current == (score > 0):
+        if current is None:
             continue
-        if current and key not in MAY_CLEAR:
-            continue
-        if not current and any(ctx.value(other) for other in RAISE_ONLY_WITHOUT.get(key, ())):
-            continue
-        revised[key] = bool(score > 0)
+        if current and key in MAY_CLEAR and score < -CLEAR_MARGIN:
+            revised[key] = False
+        elif (not current and score > RAISE_MARGIN.get(key, 0.0)
+              and not any(ctx.value(other) for other in RAISE_ONLY_WITHOUT.get(key, ()))):
+            revised[key] = True
     if revised.get("cannot_reproduce") and not ctx.value("outcome"):
         revised["outcome"] = True
     return revised
