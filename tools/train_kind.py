@@ -239,7 +239,7 @@ def main(argv=None) -> int:
     train_acc = sum(predict(r.feats) == r.kind for r in rows) / len(rows)
     print(f"wrote {kind_out.relative_to(ROOT)}: {len(weights)} features, {len(rows)} replies, training accuracy {train_acc:.3f}")
     element_weights, element_bias = fit_elements(rows, keys)
-    element_out.write_text(element_weights_json(keys, element_bias, element_weights, element_fingerprint(rows, keys)),
+    element_out.write_text(weights_json(keys, element_bias, element_weights, element_fingerprint(rows, keys), "elements"),
                            encoding="utf-8")
     print(f"wrote {element_out.relative_to(ROOT)}: heads for {', '.join(keys)}; {len(element_weights)} features")
     if args.cv:
@@ -250,16 +250,11 @@ def main(argv=None) -> int:
     return 0
 
 
-def weights_json(kinds, bias, weights, trained_on: str) -> str:
-    """One feature a line, so a retrain's diff shows which weights moved."""
+def weights_json(kinds, bias, weights, trained_on: str, labels_key: str = "kinds") -> str:
+    """One feature a line, so a retrain's diff shows which weights moved;
+    ``labels_key`` names the columns (the kinds, or the heads' elements)."""
     lines = ",\n".join(f"  {json.dumps(name)}: {json.dumps(w)}" for name, w in sorted(weights.items()))
-    return (f'{{"kinds": {json.dumps(kinds)},\n "trained_on": {json.dumps(trained_on)},\n'
-            f' "bias": {json.dumps(bias)},\n "weights": {{\n{lines}\n}}}}\n')
-
-
-def element_weights_json(keys, bias, weights, trained_on: str) -> str:
-    lines = ",\n".join(f"  {json.dumps(name)}: {json.dumps(w)}" for name, w in sorted(weights.items()))
-    return (f'{{"elements": {json.dumps(keys)},\n "trained_on": {json.dumps(trained_on)},\n'
+    return (f'{{{json.dumps(labels_key)}: {json.dumps(kinds)},\n "trained_on": {json.dumps(trained_on)},\n'
             f' "bias": {json.dumps(bias)},\n "weights": {{\n{lines}\n}}}}\n')
 
 

@@ -1,7 +1,7 @@
 """Which kind of reply this is: resolution, info-request, status-update or other.
 
 Two layers. ``rule_kind`` is a hand-written decision list over the elements and
-signals. ``classify`` feeds its answer, with the elements and the signal labels
+signals. ``judge`` feeds its answer, with the elements and the signal labels
 of the reply, to a linear model (``weights.json``) trained on the labelled
 corpus by ``tools/train_kind.py``: writers' kind labels weigh many weak cues
 (how many asks against how many findings, where the commitment sits) that a
@@ -36,10 +36,11 @@ def _load_weights(path: Path):
     return weights_from(table["bias"], table["weights"])
 
 
-def weights_from(bias, weights_by_name):
-    """(bias, row of each feature name, weight matrix) for choose()."""
+def weights_from(bias, weights_by_name, columns=None):
+    """(bias, row of each feature name, weight matrix) for choose(), or with
+    ``columns`` for another linear model's table."""
     names = list(weights_by_name)
-    matrix = numpy.array([weights_by_name[n] for n in names], dtype=float).reshape(-1, len(KINDS))
+    matrix = numpy.array([weights_by_name[n] for n in names], dtype=float).reshape(-1, columns or len(KINDS))
     return numpy.array(bias, dtype=float), {n: i for i, n in enumerate(names)}, matrix
 
 
@@ -54,20 +55,12 @@ def _load_element_weights(path: Path):
 def element_weights_from(elements, bias, weights_by_name):
     """(elements, bias per element, row of each feature name, weight matrix) for
     revise_with(); one column per element, a positive score means true."""
-    names = list(weights_by_name)
-    matrix = numpy.array([weights_by_name[n] for n in names], dtype=float).reshape(-1, len(elements))
-    return tuple(elements), numpy.array(bias, dtype=float), {n: i for i, n in enumerate(names)}, matrix
+    return (tuple(elements), *weights_from(bias, weights_by_name, columns=len(elements)))
 
 
 # Read once when the check folder is loaded; never changed afterwards.
 WEIGHTS = _load_weights(Path(__file__).with_name("weights.json"))
 ELEMENT_WEIGHTS = _load_element_weights(Path(__file__).with_name("elements.json"))
-
-
-def classify(ctx):
-    if WEIGHTS is None:
-        return rule_kind(ctx)
-    return choose(features(ctx), WEIGHTS)
 
 
 def judge(ctx):

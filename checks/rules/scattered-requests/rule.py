@@ -2,8 +2,6 @@ def check(ctx):
     if ctx.elements["requests_batched"] is not False:
         return
     requests = ctx.evidence_sentences("info_request")
-    if not requests:
-        return
     first_block = requests[0].block
     for s in requests:
         if s.block != first_block:
