@@ -24,6 +24,16 @@ NEGATED = re.compile(r"\b(?:not|never|unable)\b|n't\b|n’t\b", re.IGNORECASE)
 # side to resolve the issue": a clean run that ended, or our effort, not a result.
 NOT_A_RESULT_AFTER = re.compile(r"\s*,?\s*(?:until|till|but|to\s+(?:resolve|fix|solve|sort|find|get|make))\b", re.IGNORECASE)
 
+# "Checked your booking, the points are showing up perfectly in our end", "I
+# checked your account: the refund is processing without any errors in our
+# end": a look at the customer's records, not a reproduction (corpus/README.md).
+# ("As per checking, the quiz is working normal in our end" is second-language
+# English for our own check, which writers label a failed reproduction.)
+RECORDS_LOOKUP = re.compile(r"^\W*(?:checked\s+your|(?:i|we)\s+(?:have\s+)?(?:checked|looked\s+up|verified)\s+your)\s+(?:[\w-]+\s+)?(?:account|booking|membership|profile|records?|order|subscription|payment|card|direct\s+debit|balance|statement)\b", re.IGNORECASE)
+
+# Unless the look was a test of ours: "We checked your profile on our test phone".
+OUR_RIG = re.compile(r"\b(?:test\w*|lab|staging|sandbox|replica)\b", re.IGNORECASE)
+
 # A success the customer reports, or one inside a condition, is not our result.
 SUCCESS_BLOCKERS = ("conditional", "question-to-customer", "you-subject", "customer-side")
 
@@ -40,6 +50,8 @@ def detect(ctx):
     first_fix = next((s.index for s in ctx.sentences if _our_fix(s)), len(ctx.sentences))
     evidence = []
     for s in ctx.sentences:
+        if RECORDS_LOOKUP.match(s.text) and not OUR_RIG.search(s.text):
+            continue
         for sig in s.matches("cannot-reproduce", "works-for-us", "not-happening"):
             if sig.label == "not-happening" and reproduced:
                 continue
