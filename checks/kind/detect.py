@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import numpy
@@ -164,10 +165,13 @@ def features(ctx) -> dict[str, float]:
     feats["sentences"] = math.log1p(len(ctx.sentences))
     feats["questions"] = math.log1p(sum(s.is_question for s in ctx.sentences))
     # The words themselves: "still", "closing", "workaround", "meanwhile" tip the
-    # kind in ways no single pattern does. Only the engineer's own sentences
-    # (quotes, code and signatures are masked out already).
-    prose = "\n".join(s.text for s in ctx.sentences).lower().replace("\u2019", "'")
-    feats.update(dict.fromkeys(["w:" + word for word in set(WORD.findall(prose))], 1.0))
+    # kind in ways no single pattern does; word pairs within a sentence ("our
+    # end", "works fine", "let me") tip the elements the heads revise. Only the
+    # engineer's own sentences (quotes, code and signatures are masked out already).
+    for sentence in ctx.sentences:
+        words = WORD.findall(sentence.text.lower().replace("\u2019", "'"))
+        feats.update(dict.fromkeys(["w:" + word for word in words], 1.0))
+        feats.update(dict.fromkeys([f"b:{a}_{b}" for a, b in pairwise(words)], 1.0))
     return feats
 
 
