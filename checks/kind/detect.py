@@ -143,7 +143,8 @@ def features(ctx) -> dict[str, float]:
     """What the model sees of a reply, by name: each element's value and how many
     sentences carry its evidence; each signal label's presence, count, and
     presence in the first and the last sentence; the decision list's answer;
-    which words occur."""
+    which words occur, and which pairs of words stand next to each other in a
+    sentence once punctuation is dropped."""
     feats: dict[str, float] = {f"rule:{rule_kind(ctx)}": 1.0}
     if _hands_back_only(ctx):
         feats[HAND_BACK_ONLY] = 1.0

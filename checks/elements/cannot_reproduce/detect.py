@@ -50,9 +50,12 @@ def detect(ctx):
     first_fix = next((s.index for s in ctx.sentences if _our_fix(s)), len(ctx.sentences))
     evidence = []
     for s in ctx.sentences:
-        if RECORDS_LOOKUP.match(s.text) and not OUR_RIG.search(s.text):
-            continue
+        # A records look can still report a failed attempt in so many words
+        # ("I checked your account and could not reproduce the error").
+        records_only = bool(RECORDS_LOOKUP.match(s.text)) and not OUR_RIG.search(s.text)
         for sig in s.matches("cannot-reproduce", "works-for-us", "not-happening"):
+            if records_only and sig.label != "cannot-reproduce":
+                continue
             if sig.label == "not-happening" and reproduced:
                 continue
             # "if it works on your side" and "does it work for you?" are not our result.
@@ -71,7 +74,8 @@ def detect(ctx):
         else:
             # "We tried your config on 3.8.2 and it works fine": our own attempt
             # that succeeded is a failed reproduction, unless a fix made it work.
-            success = [sig for sig in s.matches("success", "clean-result") if not s.governed_by(sig, SUCCESS_BLOCKERS, window=60)]
+            success = [] if records_only else [
+                sig for sig in s.matches("success", "clean-result") if not s.governed_by(sig, SUCCESS_BLOCKERS, window=60)]
             # "We built a replica from your snapshot. It stayed in sync for four hours."
             # The attempt may sit one sentence further back ("... (client 2.3.0)" /
             # "200 times over one hour." / "We get a 200 every time.").
