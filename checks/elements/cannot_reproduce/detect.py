@@ -26,10 +26,11 @@ NOT_A_RESULT_AFTER = re.compile(r"\s*,?\s*(?:until|till|but|to\s+(?:resolve|fix|
 
 # "Checked your booking, the points are showing up perfectly in our end", "I
 # checked your account: the refund is processing without any errors in our
-# end": a look at the customer's records, not a reproduction (corpus/README.md).
+# end", "We checked the logs on 3.1: neither node showed the error message": a
+# look at records, not a reproduction (corpus/README.md).
 # ("As per checking, the quiz is working normal in our end" is second-language
 # English for our own check, which writers label a failed reproduction.)
-RECORDS_LOOKUP = re.compile(r"^\W*(?:checked\s+your|(?:i|we)\s+(?:have\s+)?(?:checked|looked\s+up|verified)\s+your)\s+(?:[\w-]+\s+)?(?:account|booking|membership|profile|records?|order|subscription|payment|card|direct\s+debit|balance|statement)\b", re.IGNORECASE)
+RECORDS_LOOKUP = re.compile(r"^\W*(?:checked\s+(?:your|the)|(?:i|we)\s+(?:have\s+)?(?:checked|looked\s+up|looked\s+(?:at|through)|went\s+through|verified)\s+(?:your|the))\s+(?:[\w-]+\s+)?(?:account|booking|membership|profile|records?|order|subscription|payment|card|direct\s+debit|balance|statement|logs?|history)\b", re.IGNORECASE)
 
 # Unless the look was a test of ours: "We checked your profile on our test phone".
 OUR_RIG = re.compile(r"\b(?:test\w*|lab|staging|sandbox|replica)\b", re.IGNORECASE)
