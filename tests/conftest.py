@@ -70,3 +70,22 @@ def engine():
 @pytest.fixture(scope="session")
 def registry(engine):
     return engine.registry
+
+
+@pytest.fixture(scope="session")
+def engine_judging(engine):
+    """Builds an engine whose reply model is overridden: ``revisions`` are the
+    element values it sets (none: the detectors' reading stands), ``kind`` pins
+    the reply's kind (none: the trained kind model's)."""
+    import dataclasses
+
+    from replylint.engine import Engine
+
+    judge = engine.registry.judge_reply
+
+    def make(revisions=None, kind=None):
+        revised = dict(revisions or {})
+        return Engine(engine.settings, dataclasses.replace(
+            engine.registry, judge_reply=lambda ctx: (kind or judge(ctx)[0], revised)))
+
+    return make

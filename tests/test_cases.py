@@ -11,7 +11,6 @@ test_kind_model.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 
 import pytest
@@ -31,12 +30,9 @@ def _cases(kind: str):
 
 
 @pytest.fixture(scope="session")
-def detectors_only(engine):
+def detectors_only(engine_judging):
     """The engine with the kind model kept but no element revised by the reply model."""
-    from replylint.engine import Engine
-
-    judge = engine.registry.judge_reply
-    return Engine(engine.settings, dataclasses.replace(engine.registry, judge_reply=lambda ctx: (judge(ctx)[0], {})))
+    return engine_judging()
 
 
 @pytest.mark.parametrize("key,case", _cases("elements"))
@@ -47,16 +43,13 @@ def test_cases_element_value(detectors_only, key, case):
 
 
 @pytest.fixture(scope="session")
-def engine_of_kind(engine):
+def engine_of_kind(engine_judging):
     """An engine that takes every reply to be of one kind, built once per kind."""
-    from replylint.engine import Engine
-
     engines = {}
 
     def get(kind):
         if kind not in engines:
-            registry = dataclasses.replace(engine.registry, judge_reply=lambda ctx: (kind, {}))
-            engines[kind] = Engine(engine.settings, registry)
+            engines[kind] = engine_judging(kind=kind)
         return engines[kind]
 
     return get

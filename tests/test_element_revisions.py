@@ -6,33 +6,24 @@ retrain; the shipped heads are measured in test_kind_model.py."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import tomllib
 from types import SimpleNamespace
 
 from replylint.checkapi import DetectContext, Detection
 from replylint.cli import explain_reply
-from replylint.engine import Engine
 from replylint.registry import bundled_dir
-
-
-def _engine(engine, revisions, kind=None):
-    judge = engine.registry.judge_reply
-    return Engine(engine.settings, dataclasses.replace(
-        engine.registry, judge_reply=lambda ctx: (kind or judge(ctx)[0], revisions)))
-
 
 UNJUSTIFIED_ASK = ("Hi Ana,\n\nI checked the webhook log for envelope 5521 and the last delivery returned 502.\n\n"
                    "Could you send the response body your endpoint logged at 10:14?\n\nThanks,\nLiam")
 
 
-def test_a_justification_the_model_finds_leaves_no_unjustified_ask_behind(engine):
-    plain = _engine(engine, {}).check_text(UNJUSTIFIED_ASK)
+def test_a_justification_the_model_finds_leaves_no_unjustified_ask_behind(engine_judging):
+    plain = engine_judging({}).check_text(UNJUSTIFIED_ASK)
     assert plain.elements["request_justified"] is False
     assert [f.rule for f in plain.findings].count("unjustified-request") == 1
     assert "request without a reason" in explain_reply(plain)
-    result = _engine(engine, {"request_justified": True}).check_text(UNJUSTIFIED_ASK)
+    result = engine_judging({"request_justified": True}).check_text(UNJUSTIFIED_ASK)
     assert result.elements["request_justified"] is True
     assert "unjustified-request" not in [f.rule for f in result.findings]
     explained = explain_reply(result)
@@ -42,54 +33,54 @@ def test_a_justification_the_model_finds_leaves_no_unjustified_ask_behind(engine
     assert plain.to_dict()["revised_elements"] == []
 
 
-def test_a_hand_back_the_model_finds_points_at_the_advice_it_is_worded_in(engine):
+def test_a_hand_back_the_model_finds_points_at_the_advice_it_is_worded_in(engine_judging):
     # A finding of ours, no action: the detector sees no hand-back; a head may.
     text = ("Hi,\n\nThe export failed because the file is over the 2 GB limit.\n\n"
             "Please try the export again with the CSV option and let us know.\n\nBest,\nLiam")
-    plain = _engine(engine, {}).check_text(text)
+    plain = engine_judging({}).check_text(text)
     assert plain.elements["bounce_back"] is False and plain.elements["actions_taken"] is False
-    found = [f for f in _engine(engine, {"bounce_back": True}).check_text(text).findings if f.rule == "bounce-back"]
+    found = [f for f in engine_judging({"bounce_back": True}).check_text(text).findings if f.rule == "bounce-back"]
     assert [(f.line, f.column) for f in found] == [(5, 1)]
 
 
-def test_a_hand_back_the_model_finds_with_no_advice_is_a_whole_reply_finding(engine):
+def test_a_hand_back_the_model_finds_with_no_advice_is_a_whole_reply_finding(engine_judging):
     text = "Hi,\n\nThe export runs nightly at 02:00 UTC.\n\nBest,\nLiam"
-    found = [f for f in _engine(engine, {"bounce_back": True}).check_text(text).findings if f.rule == "bounce-back"]
+    found = [f for f in engine_judging({"bounce_back": True}).check_text(text).findings if f.rule == "bounce-back"]
     assert len(found) == 1 and (found[0].line, found[0].column) == (1, 1)
 
 
-def test_an_outcome_the_model_finds_silences_missing_outcome(engine):
+def test_an_outcome_the_model_finds_silences_missing_outcome(engine_judging):
     text = "We went through the logs you attached and will update you tomorrow by 17:00."
-    plain = _engine(engine, {}, kind="status-update").check_text(text)
+    plain = engine_judging({}, kind="status-update").check_text(text)
     assert plain.elements["outcome"] is False
     assert [f for f in plain.findings if f.rule == "missing-outcome"]
-    revised = _engine(engine, {"outcome": True}, kind="status-update").check_text(text)
+    revised = engine_judging({"outcome": True}, kind="status-update").check_text(text)
     assert revised.elements["outcome"] is True and revised.revised == ("outcome",)
     assert not [f for f in revised.findings if f.rule == "missing-outcome"]
 
 
-def test_a_failed_reproduction_the_model_finds_points_at_the_clean_run(engine):
+def test_a_failed_reproduction_the_model_finds_points_at_the_clean_run(engine_judging):
     # A clean run the detector does not count: no attempt of ours is named.
     text = "Hi Jo,\n\nThanks for the recording.\n\nEvery call went through fine.\n\nRegards,\nSam"
-    assert not [f for f in _engine(engine, {}).check_text(text).findings if f.rule == "cannot-reproduce"]
-    result = _engine(engine, {"cannot_reproduce": True, "outcome": True}).check_text(text)
+    assert not [f for f in engine_judging({}).check_text(text).findings if f.rule == "cannot-reproduce"]
+    result = engine_judging({"cannot_reproduce": True, "outcome": True}).check_text(text)
     found = [f for f in result.findings if f.rule == "cannot-reproduce"]
     assert [(f.line, f.column, f.severity) for f in found] == [(5, 1, "error")]
 
 
-def test_a_failed_reproduction_the_model_finds_points_at_the_result_reported(engine):
+def test_a_failed_reproduction_the_model_finds_points_at_the_result_reported(engine_judging):
     text = ("Hi,\n\nI ran the same export with 25k rows on our demo account.\n\nIt finished in 40 seconds, against the "
             "10 minutes you see.\n\nCould you send the job id?")
-    plain = _engine(engine, {}).check_text(text)
+    plain = engine_judging({}).check_text(text)
     assert plain.elements["outcome"] is True
-    found = [f for f in _engine(engine, {"cannot_reproduce": True}).check_text(text).findings if f.rule == "cannot-reproduce"]
+    found = [f for f in engine_judging({"cannot_reproduce": True}).check_text(text).findings if f.rule == "cannot-reproduce"]
     evidence_line = plain.reply.lines.position(plain.reply.plain.to_original(
         plain.sentences[plain.detections["outcome"].evidence[0].sentence].start))[0]
     assert len(found) == 1 and found[0].line == evidence_line > 1
 
 
-def test_a_failed_reproduction_the_model_finds_with_nothing_to_point_at_is_a_whole_reply_finding(engine):
-    result = _engine(engine, {"cannot_reproduce": True, "outcome": True}).check_text("Thanks, we will look at it.")
+def test_a_failed_reproduction_the_model_finds_with_nothing_to_point_at_is_a_whole_reply_finding(engine_judging):
+    result = engine_judging({"cannot_reproduce": True, "outcome": True}).check_text("Thanks, we will look at it.")
     assert result.error is None
     found = [f for f in result.findings if f.rule == "cannot-reproduce"]
     assert len(found) == 1 and (found[0].line, found[0].column) == (1, 1)
