@@ -32,9 +32,44 @@ def detect(ctx):
         told_in_past = not s.has("future-marker") and _told_in_past(s.text[:times[0].start - s.start])
         # "Outlook may need up to 60 minutes to show it": how long something will take.
         takes = s.has("future-marker") and any(t.pattern.endswith(".duration") and t.text.lower().startswith(("take", "need")) for t in times)
-        if ahead or takes or (anchored and s.index not in past and not told_in_past):
+        # "Delivery usually takes 3-5 business days": how long it normally takes.
+        takes = takes or (not told_in_past and PROCESS.search(s.text) is not None
+                          and any(t.pattern.endswith(".duration") and t.text.lower().startswith("take") for t in times))
+        # "I've moved your booking to Friday 14 June", and after a report of our
+        # work, "... - it usually shows up within 3-5 business days": the time is
+        # ahead, whatever the verb.
+        later = any(_rebooked_to(s, t) for t in times) and not told_in_past and not s.has("you-subject")
+        anchored_after_past = (s.index in past or told_in_past) and any(_anchored(s, t) and _present_clause_before(s, t) for t in times)
+        if ahead or takes or later or anchored_after_past or (anchored and s.index not in past and not told_in_past):
             evidence.append(Evidence(s.index, f"time: {times[0].text.strip()!r}"))
     return Detection(bool(evidence), tuple(evidence))
+
+
+# What takes that long is on its way to the customer: "Delivery usually takes 3-5
+# business days", not "the report takes 3 min".
+PROCESS = re.compile(r"\b(?:deliver(?:y|ies)|refunds?|shipping|transfers?|credits?|payments?|approvals?|dispatch|replacements?|parcels?|orders?|claims?)\b", re.IGNORECASE)
+# A verb that carries a time ahead in a clause after our report: "it usually
+# shows up within 3-5 business days" (not "renewals can be refunded within 14 days").
+AHEAD_VERB = re.compile(r"\b(?:will|'ll|’ll|shows?|arrives?|appears?|reaches?|lands?|gets?|goes|takes?|should)\b", re.IGNORECASE)
+# "moved your booking to", "rebooked the visit for": the new date is ahead.
+REBOOKED_TO = re.compile(r"\b(?:moved|rebooked|re-booked|rescheduled|re-scheduled|postponed|pushed)\s+(?:it|(?:your|the|this|that)?\s*(?:[\w'’-]+\s+){0,2}?(?:booking|visit|appointment|delivery|collection|slot|order|session|call|install(?:ation)?|exchange|survey|repair|pick-?up|drop-?off|box)(?:\s+[\w-]*\d[\w-]*)?)\s+(?:to|for|until)\s+(?:the\s+)?$", re.IGNORECASE)
+# Where a clause starts after a report of our work: " - it usually shows up ...".
+CLAUSE_BREAK = re.compile(r"(?:;|:|—|–|\s-\s|,\s+(?:and|so|which|where)\b)")
+
+
+def _rebooked_to(sentence, time_signal) -> bool:
+    return bool(REBOOKED_TO.search(sentence.text[:time_signal.start - sentence.start]))
+
+
+def _present_clause_before(sentence, time_signal) -> bool:
+    """After the last clause break before the time, a present or future verb and
+    no past one: "refunded it this morning - it usually shows up within 3 days"."""
+    before = sentence.text[:time_signal.start - sentence.start]
+    breaks = list(CLAUSE_BREAK.finditer(before))
+    if not breaks:
+        return False
+    clause = before[breaks[-1].end():]
+    return AHEAD_VERB.search(clause) is not None and PAST.search(clause) is None
 
 
 # Past tense before the time, with no future or modal word in the sentence.
