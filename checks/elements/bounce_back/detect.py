@@ -10,11 +10,20 @@ def concrete_findings(ctx):
     out = []
     for e in ctx.elements["outcome"].evidence:
         s = ctx.sentences[e.sentence]
-        # Whose job it is ("the payment is processed by PayPal") is no finding of ours.
-        if e.sentence in cr or s.has("hedge", "not-our-domain"):
+        # Whose job it is ("the payment is processed by PayPal") is no finding of
+        # ours, unless the sentence also reports what we found ("The 403s come
+        # from your WAF: our gateway log shows ...").
+        if e.sentence in cr or s.has("hedge") or (s.has("not-our-domain") and not _reports_finding(s)):
             continue
         out.append(e.sentence)
     return out
+
+
+def _reports_finding(sentence) -> bool:
+    return any(sig.pattern.endswith(CAUSE_PATTERNS) for sig in sentence.signals)
+
+
+CAUSE_PATTERNS = (".found", ".found-that", ".records-show", ".see-in", ".checked-colon")
 
 
 def detect(ctx):

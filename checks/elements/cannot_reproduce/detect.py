@@ -20,8 +20,9 @@ REPRODUCTION_ATTEMPT = re.compile(r"\b(?:tried|trying|attempted|try)\s+to\s+(?:r
 # "We haven't reproduced it yet": no reproduction.
 NEGATED = re.compile(r"\b(?:not|never|unable)\b|n't\b|n’t\b", re.IGNORECASE)
 
-# "running fine on our side until 02:00, when it failed", "working well from our
-# side to resolve the issue": a clean run that ended, or our effort, not a result.
+# "running fine on our side until 02:00, when it failed", "the first 180 labels
+# printed fine until the head jammed", "working well from our side to resolve the
+# issue": a clean run that ended, or our effort, not a result.
 NOT_A_RESULT_AFTER = re.compile(r"\s*,?\s*(?:until|till|but|to\s+(?:resolve|fix|solve|sort|find|get|make))\b", re.IGNORECASE)
 
 # "Checked your booking, the points are showing up perfectly in our end", "I
@@ -30,7 +31,7 @@ NOT_A_RESULT_AFTER = re.compile(r"\s*,?\s*(?:until|till|but|to\s+(?:resolve|fix|
 # look at records, not a reproduction (corpus/README.md).
 # ("As per checking, the quiz is working normal in our end" is second-language
 # English for our own check, which writers label a failed reproduction.)
-RECORDS_LOOKUP = re.compile(r"^\W*(?:checked\s+(?:your|the)|(?:i|we)\s+(?:have\s+)?(?:checked|looked\s+up|looked\s+(?:at|through)|went\s+through|verified)\s+(?:your|the))\s+(?:[\w-]+\s+)?(?:account|booking|membership|profile|records?|order|subscription|payment|card|direct\s+debit|balance|statement|logs?|history)\b", re.IGNORECASE)
+RECORDS_LOOKUP = re.compile(r"^\W*(?:checked\s+(?:your|the)|(?:i|we)(?:'ve|’ve|\s+have)?\s+(?:checked|looked\s+up|looked\s+(?:at|through|into)|went\s+through|verified|reviewed)\s+(?:your|the))\s+(?:[\w-]+\s+)?(?:account|booking|membership|profile|records?|order|subscription|payment|card|direct\s+debit|balance|statement|logs?|history|settings|configuration|config|queue|invoices?|audit\s+trail)\b", re.IGNORECASE)
 
 # Unless the look was a test of ours: "We checked your profile on our test phone".
 OUR_RIG = re.compile(r"\b(?:test\w*|lab|staging|sandbox|replica)\b", re.IGNORECASE)
@@ -76,7 +77,8 @@ def detect(ctx):
             # "We tried your config on 3.8.2 and it works fine": our own attempt
             # that succeeded is a failed reproduction, unless a fix made it work.
             success = [] if records_only else [
-                sig for sig in s.matches("success", "clean-result") if not s.governed_by(sig, SUCCESS_BLOCKERS, window=60)]
+                sig for sig in s.matches("success", "clean-result") if not s.governed_by(sig, SUCCESS_BLOCKERS, window=60)
+                and not NOT_A_RESULT_AFTER.match(s.text, sig.end - s.start)]
             # "We built a replica from your snapshot. It stayed in sync for four hours."
             # The attempt may sit one sentence further back ("... (client 2.3.0)" /
             # "200 times over one hour." / "We get a 200 every time.").
