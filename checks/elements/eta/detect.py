@@ -120,6 +120,6 @@ def _anchored(sentence, time_signal):
     return any(tail.endswith(a) or f" {a} " in f" {tail} " for a in ANCHORS) or time_signal.text.lower().startswith(("within", "in the next", "no later than"))
 
 
-# "valid until 28 Feb 2026", "active until 30 July": how long a state lasts.
-STATE_LASTS = re.compile(r"\b(?:valid|active|validity|effective)\s+(?:until|till)$")
+# "valid until 28 Feb 2026", "active up until 30 July": how long a state lasts.
+STATE_LASTS = re.compile(r"\b(?:valid|active|validity|effective)\s+(?:up\s+)?(?:until|till)$")
 ANCHORS = ("by", "until", "till", "within", "no later than", "eta", "eta:", "latest by")
