@@ -19,11 +19,12 @@ def concrete_findings(ctx):
     return out
 
 
+# Outcome patterns that report something we looked at and found.
+FINDING_PATTERNS = (".found", ".found-that", ".records-show", ".see-in", ".checked-colon")
+
+
 def _reports_finding(sentence) -> bool:
-    return any(sig.pattern.endswith(CAUSE_PATTERNS) for sig in sentence.signals)
-
-
-CAUSE_PATTERNS = (".found", ".found-that", ".records-show", ".see-in", ".checked-colon")
+    return any(sig.pattern.endswith(FINDING_PATTERNS) for sig in sentence.signals)
 
 
 def detect(ctx):
