@@ -45,6 +45,13 @@ def detect(ctx):
 # "Delivery usually takes 3-5 business days", not "the report takes 3 min" nor
 # "We ran the payment export: it takes 3 min".
 PROCESS_BEFORE_TAKES = re.compile(r"\b(?:re)?(?:deliver(?:y|ies)|refunds?|shipping|transfers?|credits?|payments?|approvals?|dispatch|replacements?|parcels?|orders?|claims?|process(?:ing)?|restores?|restoration|customs|reviews?|verification|activation|porting)\s+(?:usually\s+|normally\s+|typically\s+|generally\s+|can\s+|may\s+|then\s+)?$", re.IGNORECASE)
+# "which normally takes a day or two", "it usually takes 24-48 hours to finish":
+# the same, said of a step just named; not of a job we ask the customer to run
+# ("pls rerun the backup ..., it normally takes around 40 min").
+PRONOUN_BEFORE_TAKES = re.compile(r"\b(?:which|it|this|that)\s+(?:usually|normally|typically|generally)\s+$", re.IGNORECASE)
+# "it usually shows on your card in 3-5 business days", "normally arrives within
+# a week": when something on its way normally gets there.
+USUAL_ARRIVAL = re.compile(r"\b(?:usually|normally|typically|generally)\s+(?:shows?(?:\s+up)?|arrives?|appears?|reaches|lands?|reflects?|clears?|posts?|comes?\s+through|goes\s+through)\b(?![^.;!?]*\b(?:was|were|had)\b)", re.IGNORECASE)
 # "Yesterday we moved your delivery to 14:00": a change already past.
 HISTORY = re.compile(r"\b(?:yesterday|ago|last\s+(?:night|week|month|mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*))\b", re.IGNORECASE)
 # A verb that carries a time ahead in a clause after our report: "it usually
@@ -57,9 +64,21 @@ CLAUSE_BREAK = re.compile(r"(?:;|(?<!\d):(?!\d)|—|–|\s-\s|,\s+(?:and|so|whic
 
 
 def _usual_duration(sentence, times) -> bool:
-    """"Delivery usually takes 3-5 business days": how long it normally takes."""
-    return any(t.pattern.endswith(".duration") and t.text.lower().startswith("take")
-               and PROCESS_BEFORE_TAKES.search(sentence.text[:t.start - sentence.start]) is not None for t in times)
+    """"Delivery usually takes 3-5 business days", "it usually shows on your card
+    in 3-5 business days": how long it normally takes to arrive."""
+    if sentence.has("request-act"):
+        return (any(t.pattern.endswith(".duration") and t.text.lower().startswith("take")
+                    and PROCESS_BEFORE_TAKES.search(sentence.text[:t.start - sentence.start]) is not None for t in times))
+    for t in times:
+        if not t.pattern.endswith(".duration"):
+            continue
+        before = sentence.text[:t.start - sentence.start]
+        if t.text.lower().startswith("take"):
+            if PROCESS_BEFORE_TAKES.search(before) or PRONOUN_BEFORE_TAKES.search(before):
+                return True
+        elif USUAL_ARRIVAL.search(before):
+            return True
+    return False
 
 
 def _moved_to_date(sentence, times) -> bool:
