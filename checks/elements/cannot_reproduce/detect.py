@@ -36,6 +36,18 @@ RECORDS_LOOKUP = re.compile(r"^\W*(?:checked\s+(?:your|the)|(?:i|we)(?:'ve|’ve
 # Unless the look was a test of ours: "We checked your profile on our test phone".
 OUR_RIG = re.compile(r"\b(?:test\w*|lab|staging|sandbox|replica)\b", re.IGNORECASE)
 
+# "got the same E-42 error; the other two files came up fine", "drifts exactly
+# like yours, even though the self-tests passed": the problem reproduced here,
+# so a clean part of the run is detail.
+REPRODUCED_HERE = re.compile(r"\b(?:got|get|saw|see|hit|seeing|getting)\s+the\s+same\b|\b(?:exactly|just)\s+like\s+yours\b|"
+                             r"\bsame\s+(?:[\w-]+\s+)?(?:error|crash|behaviou?r|problem|issue|fault)\s+as\s+(?:you|yours)\b", re.IGNORECASE)
+
+# "Your payment shows correctly on our end", "The order was received fine on our
+# end": a record's state, not a run of ours (for the bare "fine on our end").
+RECORDS_STATE = re.compile(r"\byour\s+(?:[\w-]+\s+)?(?:payment|order|invoice|account|refund|transfer|booking|balance|subscription|application|claim|"
+                           r"registration|details|profile|record|deposit|direct\s+debit)\b|"
+                           r"\b(?:received|marked|recorded|registered|paid|posted|booked|listed)\s+(?:\w+\s+)?(?:fine|correctly|normally)\b", re.IGNORECASE)
+
 # A success the customer reports, or one inside a condition, is not our result.
 SUCCESS_BLOCKERS = ("conditional", "question-to-customer", "you-subject", "customer-side")
 
@@ -60,6 +72,8 @@ def detect(ctx):
                 continue
             if sig.label == "not-happening" and reproduced:
                 continue
+            if sig.pattern.endswith(".fine-at-our-end") and RECORDS_STATE.search(s.text):
+                continue
             # "if it works on your side" and "does it work for you?" are not our result.
             if s.governed_by(sig, ("conditional", "question-to-customer")):
                 continue
@@ -76,7 +90,7 @@ def detect(ctx):
         else:
             # "We tried your config on 3.8.2 and it works fine": our own attempt
             # that succeeded is a failed reproduction, unless a fix made it work.
-            success = [] if records_only else [
+            success = [] if records_only or REPRODUCED_HERE.search(s.text) else [
                 sig for sig in s.matches("success", "clean-result") if not s.governed_by(sig, SUCCESS_BLOCKERS, window=60)
                 and not NOT_A_RESULT_AFTER.match(s.text, sig.end - s.start)]
             # "We built a replica from your snapshot. It stayed in sync for four hours."

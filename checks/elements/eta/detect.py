@@ -45,12 +45,16 @@ def detect(ctx):
 # "Delivery usually takes 3-5 business days", not "the report takes 3 min" nor
 # "We ran the payment export: it takes 3 min".
 PROCESS_BEFORE_TAKES = re.compile(r"\b(?:re)?(?:deliver(?:y|ies)|refunds?|shipping|transfers?|credits?|payments?|approvals?|dispatch|replacements?|parcels?|orders?|claims?|process(?:ing)?|restores?|restoration|customs|reviews?|verification|activation|porting)\s+(?:usually\s+|normally\s+|typically\s+|generally\s+|can\s+|may\s+|then\s+)?$", re.IGNORECASE)
-# "which normally takes a day or two", "it usually takes 24-48 hours to finish":
-# the same, said of a step just named; not of a job we ask the customer to run
-# ("pls rerun the backup ..., it normally takes around 40 min").
-PRONOUN_BEFORE_TAKES = re.compile(r"\b(?:which|it|this|that)\s+(?:usually|normally|typically|generally)\s+$", re.IGNORECASE)
+# "which normally takes a day or two": the same, said of a step just named, in
+# days; not how long a job runs ("it usually takes 3 min there", "which usually
+# takes 2-3 hours on a laptop", "pls rerun the backup ..., it normally takes
+# around 40 min").
+PRONOUN_BEFORE_TAKES = re.compile(r"\bwhich\s+(?:usually|normally|typically|generally)\s+$", re.IGNORECASE)
+# Deliveries and payments are counted in days; a symptom or a job in minutes.
+DAYS_OR_MORE = re.compile(r"\b(?:days?|weeks?|a\s+day\s+or\s+two|months?)\b", re.IGNORECASE)
 # "it usually shows on your card in 3-5 business days", "normally arrives within
-# a week": when something on its way normally gets there.
+# a week": when something on its way normally gets there (in days: "the error
+# usually appears in 2-3 minutes after login" is a symptom).
 USUAL_ARRIVAL = re.compile(r"\b(?:usually|normally|typically|generally)\s+(?:shows?(?:\s+up)?|arrives?|appears?|reaches|lands?|reflects?|clears?|posts?|comes?\s+through|goes\s+through)\b(?![^.;!?]*\b(?:was|were|had)\b)", re.IGNORECASE)
 # "Yesterday we moved your delivery to 14:00": a change already past.
 HISTORY = re.compile(r"\b(?:yesterday|ago|last\s+(?:night|week|month|mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*))\b", re.IGNORECASE)
@@ -74,9 +78,9 @@ def _usual_duration(sentence, times) -> bool:
             continue
         before = sentence.text[:t.start - sentence.start]
         if t.text.lower().startswith("take"):
-            if PROCESS_BEFORE_TAKES.search(before) or PRONOUN_BEFORE_TAKES.search(before):
+            if PROCESS_BEFORE_TAKES.search(before) or (PRONOUN_BEFORE_TAKES.search(before) and DAYS_OR_MORE.search(t.text)):
                 return True
-        elif USUAL_ARRIVAL.search(before):
+        elif USUAL_ARRIVAL.search(before) and DAYS_OR_MORE.search(t.text):
             return True
     return False
 
