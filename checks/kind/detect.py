@@ -169,9 +169,10 @@ def features(ctx) -> dict[str, float]:
     # kind in ways no single pattern does; word pairs within a sentence ("our
     # end", "works fine", "let me") tip the elements the heads revise. Only the
     # engineer's own sentences (quotes, code and signatures are masked out already).
-    # Words of a sentence that reports our own attempt, or follows one in its
-    # paragraph ("Tested on our demo store. The webhook fired at once."): how a
-    # clean run is worded ("smooth", "fired", "downloads") is learned, not listed.
+    # The words of a sentence that reports our own attempt, or follows one in its
+    # paragraph ("Tested on our demo store. The webhook fired at once."), count
+    # once more, marked apart: how a clean run is worded ("smooth", "fired",
+    # "downloads") is learned, not listed.
     tried = {e.sentence for e in ctx.elements["actions_taken"].evidence}
     for sentence in ctx.sentences:
         words = WORD.findall(sentence.text.lower().replace("\u2019", "'"))

@@ -90,9 +90,9 @@ def detect(ctx):
         else:
             # "We tried your config on 3.8.2 and it works fine": our own attempt
             # that succeeded is a failed reproduction, unless a fix made it work.
-            success = [] if records_only or REPRODUCED_HERE.search(s.text) else [
-                sig for sig in s.matches("success", "clean-result") if not s.governed_by(sig, SUCCESS_BLOCKERS, window=60)
-                and not NOT_A_RESULT_AFTER.match(s.text, sig.end - s.start)]
+            results = [] if records_only else s.matches("success", "clean-result")
+            success = [sig for sig in results if not s.governed_by(sig, SUCCESS_BLOCKERS, window=60)
+                       and not NOT_A_RESULT_AFTER.match(s.text, sig.end - s.start)] if results and not REPRODUCED_HERE.search(s.text) else []
             # "We built a replica from your snapshot. It stayed in sync for four hours."
             # The attempt may sit one sentence further back ("... (client 2.3.0)" /
             # "200 times over one hour." / "We get a 200 every time.").

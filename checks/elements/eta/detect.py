@@ -70,17 +70,18 @@ CLAUSE_BREAK = re.compile(r"(?:;|(?<!\d):(?!\d)|—|–|\s-\s|,\s+(?:and|so|whic
 def _usual_duration(sentence, times) -> bool:
     """"Delivery usually takes 3-5 business days", "it usually shows on your card
     in 3-5 business days": how long it normally takes to arrive."""
-    if sentence.has("request-act"):
-        return (any(t.pattern.endswith(".duration") and t.text.lower().startswith("take")
-                    and PROCESS_BEFORE_TAKES.search(sentence.text[:t.start - sentence.start]) is not None for t in times))
+    # Beside an ask to act, only a named process counts: "pls rerun the backup ...,
+    # which normally takes ..." is how long the customer's own job runs.
+    asks_customer = sentence.has("request-act")
     for t in times:
         if not t.pattern.endswith(".duration"):
             continue
         before = sentence.text[:t.start - sentence.start]
-        if t.text.lower().startswith("take"):
-            if PROCESS_BEFORE_TAKES.search(before) or (PRONOUN_BEFORE_TAKES.search(before) and DAYS_OR_MORE.search(t.text)):
-                return True
-        elif USUAL_ARRIVAL.search(before) and DAYS_OR_MORE.search(t.text):
+        takes = t.text.lower().startswith("take")
+        if takes and PROCESS_BEFORE_TAKES.search(before):
+            return True
+        usual = PRONOUN_BEFORE_TAKES if takes else USUAL_ARRIVAL
+        if not asks_customer and usual.search(before) and DAYS_OR_MORE.search(t.text):
             return True
     return False
 
