@@ -86,9 +86,12 @@ MAY_CLEAR = frozenset({"bounce_back"})
 RAISE_ONLY_WITHOUT = {"bounce_back": ("actions_taken",)}
 # How far past zero a score must be before a head adds a failed reproduction
 # (which can make an error-severity finding) or clears a detector's hand-back:
-# a borderline score should not decide those. Costs 0.005 and 0.002 F1 with
-# writer batches left out.
-RAISE_MARGIN = {"cannot_reproduce": 0.5}
+# a borderline score should not decide those. The eleventh landing's lighter
+# shrinkage makes the heads score more boldly, so the failed reproduction's
+# margin went from 0.5 to 1.0 (the same macro-F1 on two blind sets, 0.904 and
+# 0.917 against 0.904 and 0.918). A margin for every head was measured and not
+# kept: 0.5 cost 0.007-0.009 there, 0.75 0.011-0.012.
+RAISE_MARGIN = {"cannot_reproduce": 1.0}
 CLEAR_MARGIN = 0.5
 
 
@@ -113,6 +116,9 @@ def revise_with(feats, ctx, weights):
             revised[key] = True
     if revised.get("cannot_reproduce") and not ctx.value("outcome"):
         revised["outcome"] = True
+    if revised.get("actions_taken") and (revised.get("bounce_back") or ctx.value("bounce_back")):
+        # A hand-back reports no action of ours (PROTOCOL.md): an action the model finds clears it.
+        revised["bounce_back"] = False
     return revised
 
 

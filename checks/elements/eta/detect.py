@@ -44,7 +44,7 @@ def detect(ctx):
 # What takes that long is on its way to the customer, named right before "takes":
 # "Delivery usually takes 3-5 business days", not "the report takes 3 min" nor
 # "We ran the payment export: it takes 3 min".
-PROCESS_BEFORE_TAKES = re.compile(r"\b(?:re)?(?:deliver(?:y|ies)|refunds?|shipping|transfers?|credits?|payments?|approvals?|dispatch|replacements?|parcels?|orders?|claims?|process(?:ing)?|restores?|restoration|customs|reviews?|verification|activation|porting)\s+(?:usually\s+|normally\s+|typically\s+|generally\s+|can\s+|may\s+|then\s+)?$", re.IGNORECASE)
+PROCESS_BEFORE_TAKES = re.compile(r"\b(?:re)?(?:deliver(?:y|ies)|refunds?|banks?|shipping|transfers?|credits?|payments?|approvals?|dispatch|replacements?|parcels?|orders?|claims?|process(?:ing)?|restores?|restoration|customs|reviews?|verification|activation|porting)\s+(?:usually\s+|normally\s+|typically\s+|generally\s+|can\s+|may\s+|then\s+)?$", re.IGNORECASE)
 # "which normally takes a day or two": the same, said of a step just named, in
 # days; not how long a job runs ("it usually takes 3 min there", "which usually
 # takes 2-3 hours on a laptop", "pls rerun the backup ..., it normally takes
@@ -55,7 +55,10 @@ DAYS_OR_MORE = re.compile(r"\b(?:days?|weeks?|a\s+day\s+or\s+two|months?)\b", re
 # "it usually shows on your card in 3-5 business days", "normally arrives within
 # a week": when something on its way normally gets there (in days: "the error
 # usually appears in 2-3 minutes after login" is a symptom).
-USUAL_ARRIVAL = re.compile(r"\b(?:usually|normally|typically|generally)\s+(?:shows?(?:\s+up)?|arrives?|appears?|reaches|lands?|reflects?|clears?|posts?|comes?\s+through|goes\s+through)\b(?![^.;!?]*\b(?:was|were|had)\b)", re.IGNORECASE)
+USUAL_ARRIVAL = re.compile(r"(?:\b(?:usually|normally|typically|generally)\s+|"
+                           # "Depending on your bank it shows up in 3-5 working days" (eleventh landing)
+                           r"\bdepending\s+on\s+(?:your|the)\s+(?:[\w-]+\s+)?(?:bank|card\s+issuer|issuer|provider|card)\b[^.;!?]*?)"
+                           r"(?:shows?(?:\s+up)?|arrives?|appears?|reaches|lands?|reflects?|clears?|posts?|comes?\s+through|goes\s+through)\b(?![^.;!?]*\b(?:was|were|had)\b)", re.IGNORECASE)
 # "Yesterday we moved your delivery to 14:00": a change already past.
 HISTORY = re.compile(r"\b(?:yesterday|ago|last\s+(?:night|week|month|mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*))\b", re.IGNORECASE)
 # A verb that carries a time ahead in a clause after our report: "it usually
@@ -77,7 +80,8 @@ def _usual_duration(sentence, times) -> bool:
         if not t.pattern.endswith(".duration"):
             continue
         before = sentence.text[:t.start - sentence.start]
-        takes = t.text.lower().startswith("take")
+        # "Normally the bank needs 3-5 working days to show it" reads as "takes".
+        takes = t.text.lower().startswith(("take", "need"))
         if takes and PROCESS_BEFORE_TAKES.search(before):
             return True
         usual = PRONOUN_BEFORE_TAKES if takes else USUAL_ARRIVAL
