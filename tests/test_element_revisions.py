@@ -49,14 +49,21 @@ def test_a_hand_back_the_model_finds_with_no_advice_is_a_whole_reply_finding(eng
     assert len(found) == 1 and (found[0].line, found[0].column) == (1, 1)
 
 
+def _silenced_by_the_model(engine_judging, text, element, rule):
+    """The detectors leave ``element`` false and ``rule`` fires; with a head
+    setting the element the rule is gone. Returns the revised result."""
+    plain = engine_judging({}, kind="status-update").check_text(text)
+    assert plain.elements[element] is False
+    assert [f for f in plain.findings if f.rule == rule]
+    revised = engine_judging({element: True}, kind="status-update").check_text(text)
+    assert revised.elements[element] is True and revised.revised == (element,)
+    assert not [f for f in revised.findings if f.rule == rule]
+    return revised
+
+
 def test_an_outcome_the_model_finds_silences_missing_outcome(engine_judging):
     text = "We went through the logs you attached and will update you tomorrow by 17:00."
-    plain = engine_judging({}, kind="status-update").check_text(text)
-    assert plain.elements["outcome"] is False
-    assert [f for f in plain.findings if f.rule == "missing-outcome"]
-    revised = engine_judging({"outcome": True}, kind="status-update").check_text(text)
-    assert revised.elements["outcome"] is True and revised.revised == ("outcome",)
-    assert not [f for f in revised.findings if f.rule == "missing-outcome"]
+    _silenced_by_the_model(engine_judging, text, "outcome", "missing-outcome")
 
 
 def test_a_failed_reproduction_the_model_finds_points_at_the_clean_run(engine_judging):
@@ -154,13 +161,7 @@ def test_an_action_a_head_finds_clears_a_hand_back(engine):
 
 def test_a_next_step_the_model_finds_silences_missing_next_steps(engine_judging):
     text = "Hi,\n\nThe courier has the parcel, and Kofi swaps the pump on the visit.\n\nBest,\nLiam"
-    plain = engine_judging({}, kind="status-update").check_text(text)
-    assert plain.elements["next_steps"] is False
-    assert [f for f in plain.findings if f.rule == "missing-next-steps"]
-    revised = engine_judging({"next_steps": True}, kind="status-update").check_text(text)
-    assert revised.elements["next_steps"] is True and revised.revised == ("next_steps",)
-    rules = [f.rule for f in revised.findings]
-    assert "missing-next-steps" not in rules
+    revised = _silenced_by_the_model(engine_judging, text, "next_steps", "missing-next-steps")
     # No sentence shows the step, so a missing time points at the whole reply.
     eta = [f for f in revised.findings if f.rule == "missing-eta"]
     assert [(f.line, f.column) for f in eta] == [(1, 1)]
