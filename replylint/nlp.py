@@ -29,7 +29,7 @@ from spacy.tokens import Doc
 
 from .checkapi import Signal
 from .prefilter import SentencePrefilter
-from .registry import PatternSpec, fold_case
+from .registry import PatternSpec, fold_case, lower_pattern
 from .sentences import Sentence, split_sentences
 
 SENTENCES_KEY = "replylint_sentences"
@@ -165,9 +165,12 @@ class SignalMatcher:
     @property
     def prefilter(self) -> SentencePrefilter:
         if self._prefilter is None:
-            # Case-sensitive patterns run on the original text; the prefilter
-            # sees the folded one, so they get no requirement and always run.
-            self._prefilter = SentencePrefilter([p.data if p.folded else _NO_REQUIREMENT for p in self.regexes])
+            # Case-sensitive patterns run on the original text, but the prefilter
+            # reads the folded one, so it gets their lower-cased form: whatever
+            # literal a match needs, the folded sentence holds it lower-cased.
+            # (Left out, they ran on every sentence: 0.2 ms a reply for two.)
+            self._prefilter = SentencePrefilter([p.data if p.folded else re.compile(lower_pattern(p.data.pattern))
+                                                 for p in self.regexes])
         return self._prefilter
 
     def _candidates(self, sentence_count: int):
@@ -238,8 +241,6 @@ def token_gate(pattern: list[dict], lemma_forms=None) -> list[frozenset[str]] | 
     return needed or None
 
 
-# Stands in for a case-sensitive pattern: an ignore-case pattern gets no requirement.
-_NO_REQUIREMENT = re.compile("", re.IGNORECASE)
 
 
 def _marker_start(text: str, sentence: Sentence) -> int:
