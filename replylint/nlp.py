@@ -241,8 +241,6 @@ def token_gate(pattern: list[dict], lemma_forms=None) -> list[frozenset[str]] | 
     return needed or None
 
 
-
-
 def _marker_start(text: str, sentence: Sentence) -> int:
     """Where a list item's Doc sentence starts: at its bullet ("1.", "-"), which
     our Sentence leaves out of its text."""
