@@ -79,11 +79,14 @@ def judge(ctx):
 # Which way a head may overrule its detector. A head may clear only bounce_back
 # (its detector's hand-backs include advice after our own finding); elsewhere a
 # detector's sentence stands, so what `explain` shows never contradicts the
-# value. A head may not find a hand-back in a reply that reports our own action
-# (PROTOCOL.md). With writer batches left out, clearing would add at most 0.006
-# F1 to the others, and raising a hand-back beside an action loses 0.001.
+# value. With writer batches left out, clearing would add at most 0.006 F1 to
+# the others.
 MAY_CLEAR = frozenset({"bounce_back"})
-RAISE_ONLY_WITHOUT = {"bounce_back": ("actions_taken",)}
+# An element that never stands beside another's value, whoever set either: a
+# hand-back reports no action of ours (PROTOCOL.md), so an action, the
+# detector's or a head's, rules one out (raising a hand-back beside an action
+# lost 0.001 F1 with writer batches left out).
+RULED_OUT_BY = {"bounce_back": "actions_taken"}
 # How far past zero a score must be before a head adds a failed reproduction
 # (which can make an error-severity finding) or clears a detector's hand-back:
 # a borderline score should not decide those. The eleventh landing's lighter
@@ -111,14 +114,16 @@ def revise_with(feats, ctx, weights):
             continue
         if current and key in MAY_CLEAR and score < -CLEAR_MARGIN:
             revised[key] = False
-        elif (not current and score > RAISE_MARGIN.get(key, 0.0)
-              and not any(ctx.value(other) for other in RAISE_ONLY_WITHOUT.get(key, ()))):
+        elif not current and score > RAISE_MARGIN.get(key, 0.0):
             revised[key] = True
     if revised.get("cannot_reproduce") and not ctx.value("outcome"):
         revised["outcome"] = True
-    if revised.get("actions_taken") and (revised.get("bounce_back") or ctx.value("bounce_back")):
-        # A hand-back reports no action of ours (PROTOCOL.md): an action the model finds clears it.
-        revised["bounce_back"] = False
+    for key, other in RULED_OUT_BY.items():
+        if revised.get(other, ctx.value(other)):
+            if ctx.value(key):
+                revised[key] = False
+            else:
+                revised.pop(key, None)  # not raised after all: no revision to report
     return revised
 
 
