@@ -16,8 +16,10 @@ on the train and dev splits only; the held-out split is never read.
 Retrain after changing any pattern, detector or corpus reply: the features move
 with them. Each file records a fingerprint of the features and labels it was
 trained on, and --check (and a test) compares it with the current ones exactly.
-Plain numpy (spaCy's own dependency), full-batch and started from zeros, so a
-retrain on the same data gives the same weights up to float rounding.
+numpy and scipy's sparse matrices (the features are 2% dense), full-batch and
+started from zeros, so a retrain on the same data gives the same weights up to
+float rounding. scipy is a training and test dependency only: the engine reads
+the weights with numpy.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy
+import scipy.sparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -95,14 +98,14 @@ def fit(examples, classes, l2=L2, steps=STEPS):
         for name in feats:
             seen[name] = seen.get(name, 0) + 1
     names = sorted(n for n, c in seen.items() if c >= MIN_REPLIES)
-    # float32 and a contiguous transpose: the two products per step read the
-    # whole matrix, so halving its bytes halves the time.
-    x = matrix([feats for feats, _ in examples], names).astype(numpy.float32)
-    xt = numpy.ascontiguousarray(x.T)
-    target = numpy.eye(len(classes), dtype=numpy.float32)[[classes.index(label) for _, label in examples]]
-    w = numpy.zeros((len(names) + 1, len(classes)), dtype=numpy.float32)
+    # Sparse: a reply has ~200 of the ~7,000 features, so the two products per
+    # step touch 2% of what a dense matrix holds (a fit ran ~9 times faster).
+    x = matrix([feats for feats, _ in examples], names)
+    xt = x.T.tocsr()
+    target = numpy.eye(len(classes))[[classes.index(label) for _, label in examples]]
+    w = numpy.zeros((len(names) + 1, len(classes)))
     m, v = numpy.zeros_like(w), numpy.zeros_like(w)
-    decay = numpy.ones((len(names) + 1, 1), dtype=numpy.float32)
+    decay = numpy.ones((len(names) + 1, 1))
     decay[-1] = 0  # the bias is not shrunk
     for t in range(1, steps + 1):
         z = x @ w
@@ -145,15 +148,20 @@ def fit_elements(rows, keys):
 
 
 def matrix(feature_dicts, names):
+    """The features as a CSR matrix, one row a reply, one column a name in
+    ``names`` plus a last column of ones (the bias)."""
     index = {n: i for i, n in enumerate(names)}
-    x = numpy.zeros((len(feature_dicts), len(names) + 1))
-    x[:, -1] = 1.0
-    for i, feats in enumerate(feature_dicts):
+    columns, values, starts = [], [], [0]
+    for feats in feature_dicts:
         for name, value in feats.items():
             j = index.get(name)
             if j is not None:
-                x[i, j] = value
-    return x
+                columns.append(j)
+                values.append(value)
+        columns.append(len(names))
+        values.append(1.0)
+        starts.append(len(columns))
+    return scipy.sparse.csr_matrix((values, columns, starts), shape=(len(feature_dicts), len(names) + 1))
 
 
 def predictor(weights, bias):
