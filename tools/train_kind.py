@@ -44,7 +44,7 @@ SPLITS = (ROOT / "corpus" / "train.jsonl", ROOT / "corpus" / "dev.jsonl")
 KIND_DIR = ROOT / "checks" / "kind"
 L2 = 0.003  # the kind model's: with writer batches left out, 0.003 beat 0.03 (accuracy 0.867, 0.852; eleventh landing)
 ELEMENT_L2 = 0.001  # the element heads': with writer batches left out, 0.001 beat 0.01, 0.03 and 0.1 (mean F1 0.932, 0.926, 0.917, 0.901)
-STEPS = 400  # with the decaying step below, a fit takes ~3 s and has converged
+STEPS = 400  # with the decaying step below, a fit takes a few seconds and has converged
 MIN_REPLIES = 20  # a feature (most are words) seen in fewer training replies is left out
 
 

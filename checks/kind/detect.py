@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from itertools import pairwise
+from itertools import pairwise, repeat
 from pathlib import Path
 
 import numpy
@@ -141,13 +141,14 @@ def choose(feats, weights):
 def _scores(feats, bias, row_of, matrix):
     """bias + the features' values times their rows of ``matrix`` (a linear
     model's scores, one per column); features the model never saw count nothing."""
-    rows, values = [], []
-    for name, value in feats.items():
-        row = row_of.get(name)
-        if row is not None:
-            rows.append(row)
-            values.append(value)
-    return bias + numpy.asarray(values) @ matrix[rows] if rows else bias
+    # Looked up in one C-level pass (map over dict.get), in the features' own
+    # order, so the sum is the one the Python loop it replaced gave, bit for bit.
+    rows = numpy.fromiter(map(row_of.get, feats, repeat(-1)), dtype=numpy.intp, count=len(feats))
+    known = rows >= 0
+    if not known.any():
+        return bias
+    values = numpy.fromiter(feats.values(), dtype=float, count=len(feats))
+    return bias + values[known] @ matrix[rows[known]]
 
 
 def features(ctx) -> dict[str, float]:
