@@ -16,10 +16,10 @@ on the train and dev splits only; the held-out split is never read.
 Retrain after changing any pattern, detector or corpus reply: the features move
 with them. Each file records a fingerprint of the features and labels it was
 trained on, and --check (and a test) compares it with the current ones exactly.
-numpy and scipy's sparse matrices (the features are 2% dense), full-batch and
+numpy and scipy's sparse matrices (the features are 2-3% dense), full-batch and
 started from zeros, so a retrain on the same data gives the same weights up to
-float rounding. scipy is a training and test dependency only: the engine reads
-the weights with numpy.
+float rounding. scipy is a training and test dependency only (pip install -e ".[test]"):
+the engine reads the weights with numpy.
 """
 
 from __future__ import annotations
@@ -98,8 +98,8 @@ def fit(examples, classes, l2=L2, steps=STEPS):
         for name in feats:
             seen[name] = seen.get(name, 0) + 1
     names = sorted(n for n, c in seen.items() if c >= MIN_REPLIES)
-    # Sparse: a reply has ~200 of the ~7,000 features, so the two products per
-    # step touch 2% of what a dense matrix holds (a fit ran ~9 times faster).
+    # Sparse: a reply has ~200 of the ~8,500 features, so the two products per
+    # step touch 2-3% of what a dense matrix holds (a fit ran ~8 times faster).
     x = matrix([feats for feats, _ in examples], names)
     xt = x.T.tocsr()
     target = numpy.eye(len(classes))[[classes.index(label) for _, label in examples]]
