@@ -98,6 +98,11 @@ class DetectContext:
         d = self.elements.get(key)
         return d.value if d else None
 
+    def evidence_indexes(self, key: str) -> frozenset[int]:
+        """The indexes of the sentences element ``key``'s detector cited (its
+        detector must have run: elements are detected in registry order)."""
+        return frozenset(e.sentence for e in self.elements[key].evidence)
+
     def evidence_sentences(self, key: str) -> tuple[SentenceView, ...]:
         d = self.elements.get(key)
         if not d:
@@ -139,6 +144,11 @@ class RuleContext:
     metrics: Metrics | None
     facts: Mapping[str, Any]
     text: str = ""  # the analysed text, unmasked (quotes and code included)
+
+    def evidence_indexes(self, key: str) -> frozenset[int]:
+        """The indexes of the sentences element ``key``'s detector cited (its
+        detector must have run: elements are detected in registry order)."""
+        return frozenset(e.sentence for e in self.elements[key].evidence)
 
     def evidence_sentences(self, key: str) -> tuple[SentenceView, ...]:
         d = self.detections.get(key)

@@ -190,9 +190,9 @@ def features(ctx) -> dict[str, float]:
     # 0.867 to 0.870, and on two unseen sets of four months macro-F1 from
     # 0.933 / 0.916 to 0.934 / 0.921 and the kind from 0.895 / 0.865 to
     # 0.900 / 0.875 (twelfth landing).
-    tried = {e.sentence for e in ctx.elements["actions_taken"].evidence}
-    asked = {e.sentence for e in ctx.elements["info_request"].evidence}
-    committed = {e.sentence for e in ctx.elements["next_steps"].evidence}
+    tried = ctx.evidence_indexes("actions_taken")
+    asked = ctx.evidence_indexes("info_request")
+    committed = ctx.evidence_indexes("next_steps")
     for sentence in ctx.sentences:
         words = WORD.findall(sentence.text.lower().replace("\u2019", "'"))
         feats.update(dict.fromkeys(["w:" + word for word in words], 1.0))
@@ -216,7 +216,7 @@ def rule_kind(ctx):
     sentences = ctx.sentences
     v = ctx.value
     requests = [e.sentence for e in ctx.elements["info_request"].evidence]
-    commitments = {e.sentence for e in ctx.elements["next_steps"].evidence}
+    commitments = ctx.evidence_indexes("next_steps")
     # "Once you send the logs we will check" waits on the customer: not work in progress.
     active = {i for i in commitments if not sentences[i].has("conditional")}
     admin = any(s.has("admin-close") for s in sentences)
@@ -262,7 +262,7 @@ def _hands_back_only(ctx) -> bool:
     not a concrete finding, so a reply that adds only a hand-back is "other"."""
     if not ctx.value("bounce_back") or ctx.elements["info_request"].evidence:
         return False
-    reproduce_only = {e.sentence for e in ctx.elements["cannot_reproduce"].evidence}
+    reproduce_only = ctx.evidence_indexes("cannot_reproduce")
     return all(e.sentence in reproduce_only for e in ctx.elements["outcome"].evidence)
 
 

@@ -6,7 +6,7 @@ from replylint.checkapi import Detection, Evidence
 def concrete_findings(ctx):
     """Outcome sentences that are our own concrete finding: not only "works on
     our side", not a hedged guess."""
-    cr = {e.sentence for e in ctx.elements["cannot_reproduce"].evidence}
+    cr = ctx.evidence_indexes("cannot_reproduce")
     out = []
     for e in ctx.elements["outcome"].evidence:
         s = ctx.sentences[e.sentence]

@@ -53,7 +53,7 @@ SUCCESS_BLOCKERS = ("conditional", "question-to-customer", "you-subject", "custo
 
 
 def detect(ctx):
-    tried = {e.sentence for e in ctx.elements["actions_taken"].evidence}
+    tried = ctx.evidence_indexes("actions_taken")
     # "We reproduced it on an iPad Air ... it does not happen on an iPad Pro": once
     # the reply reports the problem reproduced, where it does not happen is detail.
     reproduced = any(s.has("reproduced") and s.index in tried for s in ctx.sentences)

@@ -12,10 +12,10 @@ ANCHOR_WINDOW = 18
 
 
 def detect(ctx):
-    commitments = {e.sentence for e in ctx.elements["next_steps"].evidence}
-    past = {e.sentence for e in ctx.elements["actions_taken"].evidence}
+    commitments = ctx.evidence_indexes("next_steps")
+    past = ctx.evidence_indexes("actions_taken")
     # "Please revert by EOD today": a deadline set for the customer, not our time.
-    asks = {e.sentence for e in ctx.elements["info_request"].evidence} - commitments
+    asks = ctx.evidence_indexes("info_request") - commitments
     evidence = []
     for s in ctx.sentences:
         # "we haven't heard back since 3 May": a time after "since" is history.

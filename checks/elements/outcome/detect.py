@@ -28,7 +28,7 @@ def detect(ctx):
     seen = {e.sentence for e in evidence}
     # In a request ("logs of the failed refunds") words like "failed" describe the
     # customer's report; only "it is fixed" before the ask is our result there.
-    requests = {e.sentence for e in ctx.elements["info_request"].evidence}
+    requests = ctx.evidence_indexes("info_request")
     for s in ctx.sentences:
         if s.index in seen or s.is_question:
             continue
@@ -67,7 +67,7 @@ def _under_finding_headings(ctx, requests, seen):
     """What a "Findings:" or "Root cause" heading introduces: the rest of its line,
     or the next sentence when the heading stands alone, unless that is empty ("N/A"),
     a request, a question or a plan."""
-    commitments = {e.sentence for e in ctx.elements["next_steps"].evidence}
+    commitments = ctx.evidence_indexes("next_steps")
     sentences = ctx.sentences
     for s in sentences:
         heading = next(iter(s.matches("finding-heading")), None)

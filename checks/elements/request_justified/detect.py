@@ -27,7 +27,7 @@ def unjustified_requests(ctx):
     lead-in reason. Used by the detector and by the `unjustified-request` rule."""
     requests = [e.sentence for e in ctx.elements["info_request"].evidence]
     # Asking to test or confirm a change we report having made is justified by it.
-    actions = {e.sentence for e in ctx.elements["actions_taken"].evidence}
+    actions = ctx.evidence_indexes("actions_taken")
     fix_reported = any(s.has("remedy-action", "fixed") or (s.index in actions and _delivers_fix(s)) for s in ctx.sentences)
     sentences = ctx.sentences
     missing = []

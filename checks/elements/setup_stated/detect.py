@@ -19,9 +19,9 @@ def _concrete(s):
 def detect(ctx):
     # Only an attempt to reproduce or test counts: a setup named while restarting a
     # cluster or releasing a fix is not the setup tried.
-    tried = {e.sentence for e in ctx.elements["cannot_reproduce"].evidence}
-    acted = {e.sentence for e in ctx.elements["actions_taken"].evidence}
-    planned = {e.sentence for e in ctx.elements["next_steps"].evidence} - tried - acted
+    tried = ctx.evidence_indexes("cannot_reproduce")
+    acted = ctx.evidence_indexes("actions_taken")
+    planned = ctx.evidence_indexes("next_steps") - tried - acted
     evidence = []
     sentences = ctx.sentences
     for s in sentences:
