@@ -14,6 +14,9 @@ def request_sentences(ctx):
         formulas = s.matches("not-request")
         asks = [sig for sig in s.matches("request") if not s.governed_by(sig, ("conditional",), window=50)
                 and not sig.overlaps_any(formulas)]
+        # "When you have the export, simply reply with it attached": the
+        # condition is the ask's own wording, never a reason to drop it.
+        asks += [sig for sig in s.matches("request-when-ready") if not sig.overlaps_any(formulas)]
         if s.has("not-request") and not asks:
             continue
         reports = [sig for sig in s.matches("report-back") if not sig.overlaps_any(formulas)]
