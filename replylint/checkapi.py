@@ -145,11 +145,6 @@ class RuleContext:
     facts: Mapping[str, Any]
     text: str = ""  # the analysed text, unmasked (quotes and code included)
 
-    def evidence_indexes(self, key: str) -> frozenset[int]:
-        """The indexes of the sentences element ``key``'s detector cited (its
-        detector must have run: elements are detected in registry order)."""
-        return frozenset(e.sentence for e in self.elements[key].evidence)
-
     def evidence_sentences(self, key: str) -> tuple[SentenceView, ...]:
         d = self.detections.get(key)
         if not d:

@@ -8,14 +8,15 @@ def request_sentences(ctx):
     request checks (justified, batched) and the rules reuse this."""
     found = []
     for s in ctx.sentences:
-        if s.has("courtesy") and not s.has("request"):
+        if s.has("courtesy") and not s.has("request", "request-when-ready"):
             continue
         # "Kindly let us know if any queries": the ask is the closing formula itself.
         formulas = s.matches("not-request")
         asks = [sig for sig in s.matches("request") if not s.governed_by(sig, ("conditional",), window=50)
                 and not sig.overlaps_any(formulas)]
         # "When you have the export, simply reply with it attached": the
-        # condition is the ask's own wording, never a reason to drop it.
+        # condition is the ask's own wording, so the conditional filter above
+        # does not apply (the pattern itself leaves out recurrences).
         asks += [sig for sig in s.matches("request-when-ready") if not sig.overlaps_any(formulas)]
         if s.has("not-request") and not asks:
             continue
