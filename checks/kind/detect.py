@@ -162,7 +162,7 @@ def features(ctx) -> dict[str, float]:
         feats[HAND_BACK_ONLY] = 1.0
     for key, detection in ctx.elements.items():
         feats[f"el:{key}"] = 1.0 if detection.value else 0.0
-        feats[f"ev:{key}"] = math.log1p(len({e.sentence for e in detection.evidence}))
+        feats[f"ev:{key}"] = math.log1p(len(ctx.evidence_indexes(key)))
     counts: dict[str, int] = {}
     last = len(ctx.sentences) - 1
     for sentence in ctx.sentences:

@@ -19,7 +19,7 @@ def detect(ctx):
     evidence = []
     for s in ctx.sentences:
         # "we haven't heard back since 3 May", "our message of 28 May": history.
-        times = [t for t in s.matches("time") if not _history_before(s.text[:t.start - s.start])]
+        times = [t for t in s.matches("time") if not HISTORY_BEFORE.search(s.text[:t.start - s.start])]
         if not times:
             continue
         if (s.is_question and s.index not in commitments) or s.index in asks:
@@ -116,14 +116,11 @@ PRESENT_OR_FUTURE = re.compile(r"\b(?:is|are|gets?|takes?|will|shall|should|can|
 # likely the certificate rotation at 02:00" guesses at the past.
 EXPECTED_AS_NORMAL = re.compile(r"^expected$", re.IGNORECASE)
 HEDGES = ("likely", "probably")
-SINCE = re.compile(r"\bsince\s+(?:the\s+|last\s+|early\s+|late\s+)?$", re.IGNORECASE)
-# "no reply to our message of 28 May", "as in my email from Tuesday" (thirteenth landing).
-EARLIER_MESSAGE = re.compile(r"\b(?:our|my)\s+(?:last\s+|previous\s+|earlier\s+)?(?:message|e-?mail|mail|reply|letter|update|note)\s+(?:of|from|dated|on|sent\s+on)\s+(?:the\s+)?$", re.IGNORECASE)
-
-
-def _history_before(prefix: str) -> bool:
-    return SINCE.search(prefix) is not None or EARLIER_MESSAGE.search(prefix) is not None
-
+# What makes the time right after it history: "since 3 May", and (thirteenth
+# landing) a message of ours, "no reply to our message of 28 May".
+HISTORY_BEFORE = re.compile(r"\bsince\s+(?:the\s+|last\s+|early\s+|late\s+)?$"
+                            r"|\b(?:our|my)\s+(?:last\s+|previous\s+|earlier\s+)?(?:message|e-?mail|mail|reply|letter|update|note)"
+                            r"\s+(?:of|from|dated|on|sent\s+on)\s+(?:the\s+)?$", re.IGNORECASE)
 AS_NORMAL_BEFORE = re.compile(r"\b(?:where|as|what|how)\s+(?:they|it|he|she|things?|everything)\s+$", re.IGNORECASE)
 # "caught up by itself at 01:22": "by" that binds no time.
 NOT_A_BOUND = re.compile(r"\bby\s+(?:itself|themselves|hand|e-?mail|phone|mail|default|design)\b", re.IGNORECASE)
