@@ -4,6 +4,7 @@ drops accuracy on the dev split or the held-out split below the issue's targets.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,19 @@ def test_corpus_splits_are_valid_and_disjoint():
 def test_corpus_accuracy_guard(engine, split, floor):
     report = evaluate(engine, _records(split))
     assert report.macro_f1 >= floor, report.table()
+
+
+def test_corpus_second_labels_name_corpus_replies_and_keep_the_record_rules():
+    """corpus/second_labels.jsonl (tools/measure_agreement.py) relabels replies of
+    the splits; a row for a reply that is gone, or with a malformed label, would
+    skew the agreement figures in README without a word."""
+    ids = {r["id"] for split in ("train", "dev", "heldout") for r in _records(split)}
+    rows = [json.loads(line) for line in (CORPUS / "second_labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len({r["id"] for r in rows}) == len(rows) >= 300
+    for r in rows:
+        assert r["id"] in ids, r["id"]
+        assert set(r["elements"]) == set(KEYS) and r["kind"] in {"status-update", "resolution", "info-request", "other"}
+        if not r["elements"]["info_request"]:
+            assert r["elements"]["request_justified"] is None and r["elements"]["requests_batched"] is None
+        if r["elements"]["cannot_reproduce"]:
+            assert r["elements"]["outcome"] is True
