@@ -10,6 +10,17 @@ IF_IT_COMES_BACK = re.compile(r"^[\W_]*if\s+(?:anything|something)\s+(?:else\s+)
                               r"^[\W_]*if\s+(?:it|this|that|the\s+(?:issue|problem|error))\s+(?:ever\s+)?(?:happens\s+again|comes\s+back|(?:returns|recurs|persists)(?=\s*(?:[,.;]|$)|\s+(?:again|later)))|"
                               r"^[\W_]*if\s+you\s+(?:ever\s+)?(?:spot|notice|see|find|hit|need)\b", re.IGNORECASE)
 
+# "If you meant something different, just reply and I'll adjust it", "Reply here
+# if you'd like it added and I'll set it up": help offered on the customer's
+# word is a closing formula, not a plan (18 of 22 such replies on train, 19 of
+# 27 on dev, are labelled no next step). "If you send me a sample, I will
+# compare it" (the customer's verb inside the if-clause) is not one.
+OFFER_ON_REPLY = re.compile(
+    r"^[\W_]*(?:if\b[^;]*?(?<!\byou\s)(?<!\bthey\s)(?<!\bshe\s)(?<!\bhe\s)|(?=[^;]*\bif\b))"
+    r"\b(?:just\s+|simply\s+|please\s+)?(?:reply|respond|tell\s+(?:me|us)|let\s+(?:me|us)\s+know|get\s+back\s+to\s+(?:me|us)|"
+    r"drop\s+(?:me|us)|ping\s+(?:me|us)|e-?mail\s+(?:me|us)|contact\s+(?:me|us)|write\s+to\s+(?:me|us))\b"
+    r"[^;]*?\band\s+(?:i|we)(?:'ll|\u2019ll|\s+will|\s+can|\s+shall)\b", re.IGNORECASE)
+
 
 def detect(ctx):
     evidence = []
@@ -18,7 +29,7 @@ def detect(ctx):
             continue
         # The courtesy clause ends at the first ";" ("...; we will finish it by 6 pm").
         courtesy_end = 0
-        if IF_IT_COMES_BACK.match(s.text):
+        if IF_IT_COMES_BACK.match(s.text) or OFFER_ON_REPLY.match(s.text):
             semicolon = s.text.find(";")
             courtesy_end = semicolon if semicolon >= 0 else len(s.text)
         for sig in s.matches("commitment"):
