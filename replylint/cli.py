@@ -61,6 +61,9 @@ class Engines:
                 registry = load(base.check_folders, base.lexicons)
                 if config_path:  # validate rule names once the rule set is known
                     base = load_settings(config_path, known_rules=registry.rules)
+                for rid in (*self.overrides.get("select", ()), *self.overrides.get("ignore", ())):
+                    if rid != "ALL" and rid not in registry.rules:
+                        raise ConfigError(f"--select/--ignore: unknown rule '{rid}' (see `replylint rules`)")
                 settings = base.with_overrides(**self.overrides)
                 self._by_config[config_path] = Engine(settings, registry=registry)
             except (ConfigError, CheckLoadError) as exc:

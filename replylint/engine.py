@@ -208,7 +208,12 @@ class Engine:
         unused_spec = self.registry.rules.get(SUPPRESSION_RULE)
         if unused_spec and self._rule_active(SUPPRESSION_RULE):
             for comment in unused:
-                hit = Hit(None, None, {"rules": ", ".join(comment.rules) or "all rules"})
+                # A misspelt rule id is the likeliest reason a comment suppresses
+                # nothing; "remove it" would be the wrong advice then.
+                unknown = [r for r in comment.rules if r not in self.registry.rules]
+                advice = (f"{', '.join(repr(r) for r in unknown)} is not a rule id (see `replylint rules`): "
+                          "correct it or remove the comment") if unknown else "remove it"
+                hit = Hit(None, None, {"rules": ", ".join(comment.rules) or "all rules", "advice": advice})
                 span = (reply.plain.to_original(comment.start), reply.plain.to_original(comment.end - 1) + 1)
                 kept.append(self._finding(unused_spec, hit, reply, None, original_span=span))
         kept.sort(key=lambda f: (f.line, f.column, f.rule))
@@ -241,7 +246,7 @@ class Engine:
             return False
         if s.select and rule_id not in s.select and "ALL" not in s.select:
             return False
-        return rule_id not in s.ignore
+        return rule_id not in s.ignore and "ALL" not in s.ignore
 
     def _rule_options(self, spec: RuleSpec) -> Mapping[str, Any]:
         return {**spec.options, **self.settings.rule_options.get(spec.id, {})}

@@ -179,3 +179,21 @@ def test_cli_config_shared_with_audit_table(run, tmp_path):
     cfg = write(tmp_path / ".replylint.toml", 'ignore = ["eta-vague"]\n[audit]\ntimezone = "UTC"\n')
     result = run("check", "-f", "json", "--config", cfg, write(tmp_path / "d.txt", VAGUE))
     assert result.exit_code in (0, 1) and all(f["rule"] != "eta-vague" for f in json.loads(result.output)["findings"])
+
+
+def test_cli_select_and_ignore_name_unknown_rules(run, tmp_path):
+    """A typo in --select would otherwise select nothing and pass every reply."""
+    draft = write(tmp_path / "d.txt", VAGUE)
+    for option in ("--select", "--ignore"):
+        result = run("check", option, "eta-vauge", draft)
+        assert result.exit_code == 2 and "unknown rule 'eta-vauge'" in result.output
+    assert run("check", "--select", "eta-vague", draft).exit_code == 1
+    assert run("check", "--ignore", "ALL", draft).exit_code == 0
+
+
+def test_cli_suppression_of_an_unknown_rule_says_so(run, tmp_path):
+    text = "<!-- replylint: ignore[eta-vauge] customer asked for no dates -->\n" + VAGUE
+    out = json.loads(run("check", "-f", "json", write(tmp_path / "d.md", text)).output)
+    unused = [f["message"] for f in out["findings"] if f["rule"] == "unused-suppression"]
+    assert unused and "'eta-vauge' is not a rule id" in unused[0]
+    assert any(f["rule"] == "eta-vague" for f in out["findings"])
