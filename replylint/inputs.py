@@ -56,16 +56,36 @@ def detect_format(name: str, text: str) -> str:
     return "text"
 
 
+# Windows saves "Unicode" text as UTF-16 with a byte-order mark; longest first,
+# since the UTF-32 LE mark begins with the UTF-16 LE one.
+_BYTE_ORDER_MARKS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+                     (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8"))
+
+
 def decode_bytes(data: bytes, name: str) -> str:
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data[len(mark):].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding} "
+                                 f"(byte {exc.start + len(mark)}); save it as UTF-8") from None
     if b"\x00" in data[:8192]:
-        raise InputError(f"{name}: looks like a binary file (it contains NUL bytes); give a text, Markdown, HTML or .eml reply")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+        raise InputError(f"{name}: looks like a binary file (it contains NUL bytes); give a text, Markdown, HTML or "
+                         ".eml reply (UTF-16 text needs its byte-order mark, or save it as UTF-8)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        # Exports from Windows mail clients are often cp1252; every byte decodes.
-        return data.decode("cp1252", errors="replace")
+        pass
+    # One stray byte in an otherwise UTF-8 file (a pasted Latin-1 name) should not
+    # turn every accented letter into two cp1252 characters and shift columns:
+    # where valid multi-byte UTF-8 outnumbers the bad bytes, read it as UTF-8.
+    lenient = data.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
+    if sum(ord(c) > 127 and c != "\ufffd" for c in lenient) > bad:
+        return lenient
+    # Exports from Windows mail clients are often cp1252; every byte decodes.
+    return data.decode("cp1252", errors="replace")
 
 
 def read_path(path: str | Path, *, fmt: str | None = None, max_bytes: int = MAX_BYTES_DEFAULT) -> Source:

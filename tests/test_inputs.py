@@ -180,6 +180,26 @@ def test_inputs_invalid_utf8_is_read(engine):
     assert engine.check_source(source).error is None
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be-bom", "utf-32"])
+def test_inputs_unicode_text_saved_by_windows_is_read_by_its_byte_order_mark(engine, tmp_path, encoding):
+    """Notepad's and Outlook's "Unicode" text is UTF-16 with a byte-order mark."""
+    text = "Hi Zo\u00eb,\r\n\r\nWe fixed it.\r\nWe will share the patch soon.\r\n"
+    data = b"\xfe\xff" + text.encode("utf-16-be") if encoding == "utf-16-be-bom" else text.encode(encoding)
+    (tmp_path / "r.txt").write_bytes(data)
+    result = engine.check_source(read_path(tmp_path / "r.txt"))
+    f = next(f for f in result.findings if f.rule == "eta-vague")
+    assert result.error is None and (f.line, f.column) == (4, 25)
+
+
+def test_inputs_one_stray_byte_does_not_turn_a_utf8_file_into_cp1252(engine):
+    text = "Gr\u00fc\u00dfe Zo\u00eb, we fixed it for caf\u00e9. We will share the patch soon."
+    data = text.encode("utf-8").replace("caf\u00e9".encode("utf-8"), b"caf\xe9")
+    source = source_from_bytes(data, "r.txt")
+    assert source.text.startswith("Gr\u00fc\u00dfe Zo\u00eb")
+    f = next(f for f in engine.check_source(source).findings if f.rule == "eta-vague")
+    assert source.text[f.column - 1:].startswith("soon")
+
+
 def test_inputs_directory_and_missing_file_are_errors(engine, tmp_path):
     results = list(engine.check_paths([str(tmp_path), str(tmp_path / "nope.txt")]))
     assert "is a directory" in results[0].error and "no such file" in results[1].error
