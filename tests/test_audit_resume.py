@@ -100,3 +100,30 @@ def test_audit_resume_after_ctrl_c_and_kill_9(tmp_path):
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert con.execute("SELECT COUNT(DISTINCT ticket) FROM tickets").fetchone()[0] == shape["tickets"]
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
+def test_audit_workers_end_when_the_audit_alone_is_killed(tmp_path):
+    """kill -9 of the main process only (the OOM killer, `kill PID`): its workers
+    must not linger, each holding an engine's memory, blocked on a half-read batch."""
+    export = tmp_path / "export.jsonl"
+    _generator().generate(export, N_REPLIES, seed=12)
+    db = tmp_path / "audit.db"
+    proc = _start(export, db)
+    try:
+        _wait_for_results(proc, db, 64)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                os.killpg(proc.pid, 0)  # anyone of the audit's session still alive?
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, "worker processes outlived the killed audit"
+            time.sleep(0.2)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

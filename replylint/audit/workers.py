@@ -19,6 +19,8 @@ import multiprocessing as mp
 import os
 import queue
 import signal
+import threading
+import time
 import traceback
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Sequence
@@ -215,10 +217,21 @@ def tune_collector_for_batch_work() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
+def _exit_when_orphaned(parent: int) -> None:
+    """A watchdog thread: once the audit's main process is gone (kill -9, the
+    OOM killer, a closed terminal), end this worker at once. The main loop
+    cannot notice by itself: a parent killed while writing a batch leaves the
+    worker blocked for ever in the middle of reading it."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)  # nobody reads our results any more; flushing them could block
+
+
 def _worker_main(spec: EngineSpec, tasks: Any, results: Any, parent: int) -> None:
     # Ctrl-C reaches the whole process group: the main process handles it (saves
     # what came back, then stops the workers), so workers ignore it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True, name="orphan-watchdog").start()
     try:
         engine = build_engine(spec)
     except Exception as exc:  # noqa: BLE001 - reported to the main process, which stops the run
@@ -228,15 +241,7 @@ def _worker_main(spec: EngineSpec, tasks: Any, results: Any, parent: int) -> Non
     results.put(("ready", os.getpid()))
     cache: OrderedDict = OrderedDict()
     while True:
-        try:
-            item = tasks.get(timeout=1.0)
-        except queue.Empty:
-            if os.getppid() != parent:  # the audit was killed: do not linger
-                # Nobody reads our results any more: exit without flushing them
-                # (the flush would block forever on a full pipe).
-                results.cancel_join_thread()
-                return
-            continue
+        item = tasks.get()
         if item is None:
             return
         try:
