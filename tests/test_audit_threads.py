@@ -3,6 +3,7 @@ structure, and the loader's validation."""
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -53,7 +54,7 @@ def test_audit_threads_case(rule_id, case):
                                 holidays=frozenset(date.fromisoformat(d) for d in case.get("holidays", [])))
     messages = _messages(case, calendar)
     as_of = from_utc_text(case["as_of"]) if "as_of" in case else max(m.at for m in messages)
-    only = type(CHECKS)({rule_id: CHECKS.rules[rule_id]}, CHECKS.closing_phrases)
+    only = dataclasses.replace(CHECKS, rules={rule_id: CHECKS.rules[rule_id]})
     found = run_thread_rules("T-1", messages, only, {rule_id: case.get("options", {})}, calendar, as_of,
                              ("closed", "resolved", "solved"))
     assert [f.message_id for f in found] == case["expect"], [f.message for f in found]

@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -84,6 +84,7 @@ class ThreadContext:
     as_of: datetime  # the end of the export: "now" for open tickets
     closed_statuses: tuple[str, ...]
     closing_phrases: tuple[str, ...] = ()
+    not_closing_phrases: tuple[str, ...] = ()
 
     def is_closed_status(self, status: str | None) -> bool:
         return bool(status) and status.strip().lower() in self.closed_statuses
@@ -94,7 +95,11 @@ class ThreadContext:
         if not message.from_agent:
             return False
         text = " ".join(message.text.lower().split())
-        return any(p in text for p in self.closing_phrases)
+        # "We are not closing this ticket", "we're closing in on the cause": a
+        # closing phrase that overlaps one of these says nothing of closing.
+        overruled = [span for p in self.not_closing_phrases for span in _phrase_spans(text, p)]
+        return any(not any(start < b and a < end for a, b in overruled)
+                   for p in self.closing_phrases for start, end in _phrase_spans(text, p))
 
     def closed_at(self, index: int) -> bool:
         """Whether the ticket is closed as of message ``index``."""
@@ -151,6 +156,7 @@ class ThreadChecks:
     closing_phrases: tuple[str, ...]
     unwanted_elements: tuple[str, ...] = ()
     neutral_elements: tuple[str, ...] = ()
+    not_closing_phrases: tuple[str, ...] = ()
 
     def defaults(self) -> dict[str, Mapping[str, Any]]:
         return {rid: spec.options for rid, spec in self.rules.items()}
@@ -169,12 +175,29 @@ def load_thread_checks(extra_roots: Sequence[Path] = ()) -> ThreadChecks:
     for folder in thread_folders(extra_roots):
         spec = load_thread_rule(folder)
         rules[spec.id] = spec
-    return ThreadChecks(MappingProxyType(dict(sorted(rules.items()))),
-                        tuple(dict.fromkeys(" ".join(p.lower().split()) for p in data["closing-phrases"])),
-                        tuple(dict.fromkeys(data["unwanted-elements"])), tuple(dict.fromkeys(data["neutral-elements"])))
+    return ThreadChecks(MappingProxyType(dict(sorted(rules.items()))), _phrases(data["closing-phrases"]),
+                        tuple(dict.fromkeys(data["unwanted-elements"])), tuple(dict.fromkeys(data["neutral-elements"])),
+                        _phrases(data["not-closing-phrases"]))
 
 
-_AUDIT_DATA_KEYS = ("closing-phrases", "unwanted-elements", "neutral-elements")
+_AUDIT_DATA_KEYS = ("closing-phrases", "not-closing-phrases", "unwanted-elements", "neutral-elements")
+
+
+def _phrases(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(" ".join(p.lower().split()) for p in values))
+
+
+def _phrase_spans(text: str, phrase: str) -> Iterator[tuple[int, int]]:
+    """Where ``phrase`` stands in ``text`` as whole words: "closing the case" is
+    not in "foreclosing the cases"; a phrase's own punctuation ("closing.")
+    needs no boundary after it."""
+    start = text.find(phrase)
+    while start >= 0:
+        end = start + len(phrase)
+        if (start == 0 or not text[start - 1].isalnum()) and (
+                not phrase[-1].isalnum() or end == len(text) or not text[end].isalnum()):
+            yield start, end
+        start = text.find(phrase, start + 1)
 
 
 def _read_audit_data(path: Path) -> dict[str, list[str]]:
@@ -236,7 +259,7 @@ def load_thread_rule(folder: Path) -> ThreadRuleSpec:
 
 def thread_ruleset_hash(checks: ThreadChecks, settings: Any) -> str:
     h = hashlib.blake2b(digest_size=12)
-    h.update(json.dumps(checks.closing_phrases).encode())
+    h.update(json.dumps([checks.closing_phrases, checks.not_closing_phrases]).encode())
     for spec in checks.rules.values():
         for p in sorted(spec.folder.glob("*")):
             if p.suffix in (".toml", ".py"):
@@ -272,7 +295,7 @@ def run_thread_rules(ticket: str, messages: Sequence[ThreadMessage], checks: Thr
         if spec.id in ignored:
             continue
         ctx = ThreadContext(ticket, tuple(messages), MappingProxyType({**spec.options, **options.get(spec.id, {})}),
-                            calendar, as_of, closed_statuses, checks.closing_phrases)
+                            calendar, as_of, closed_statuses, checks.closing_phrases, checks.not_closing_phrases)
         for hit in spec.check(ctx) or ():
             try:
                 text = spec.message.format(**hit.data)
