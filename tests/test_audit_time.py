@@ -49,6 +49,11 @@ def test_audit_time_bad_timestamp_says_why(bad):
     ("June 14", datetime(2024, 6, 14, 23, 59, 59, tzinfo=UTC)),
     ("2024-06-20", datetime(2024, 6, 20, 23, 59, 59, tzinfo=UTC)),
     ("in a day or two", datetime(2024, 6, 12, 9, 0, tzinfo=UTC)),
+    # Written on a Monday, "Monday" is a week on (user review: eta-missed fired
+    # at the end of the day the promise was made); "this Monday" is today.
+    ("next Monday", datetime(2024, 6, 17, 23, 59, 59, tzinfo=UTC)),
+    ("by Monday", datetime(2024, 6, 17, 23, 59, 59, tzinfo=UTC)),
+    ("this Monday", datetime(2024, 6, 10, 23, 59, 59, tzinfo=UTC)),
 ])
 def test_audit_time_eta_deadline(phrase, expected):
     assert eta_deadline([phrase], MONDAY_9, BusinessCalendar(UTC)) == expected

@@ -182,7 +182,10 @@ def _phrase_deadline(phrase: str, sent: datetime, cal: BusinessCalendar) -> date
         return _duration_deadline(m, sent, cal)
     for name, index in [*((w, i) for i, w in enumerate(WEEKDAYS)), *_DAY_ABBREV.items()]:
         if re.search(rf"\b{name}\b", p):
-            return _end_of(today + timedelta(days=(index - today.weekday()) % 7), zone_)
+            # "by Monday" or "next Monday" written on a Monday means a week on;
+            # only "this Monday" is the same day.
+            days = (index - today.weekday()) % 7 or (0 if re.search(rf"\bthis {name}\b", p) else 7)
+            return _end_of(today + timedelta(days=days), zone_)
     m = _ISO_DATE.search(p)
     if m:
         try:
