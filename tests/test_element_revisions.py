@@ -188,3 +188,14 @@ def test_the_shipped_heads_rarely_overrule_the_element_cases(engine):
                     overruled.append(case["name"])
     assert cases > 500
     assert len(overruled) <= cases // 50, overruled
+
+
+def test_revisions_a_very_long_reply_gets_no_eta_from_its_length(engine):
+    """Counts past the longest labelled reply are read as its length: a
+    2,000-sentence paste whose only time is "soon" has a vague time, not an
+    ETA (user review: the kind model's heads extrapolated one)."""
+    paragraph = "We checked node {} and the token refresh failed on it. We will look into the cache next.\n\n"
+    text = "".join(paragraph.format(i) for i in range(1000)) + "We will get back to you soon.\n"
+    result = engine.check_text(text)
+    assert result.elements["eta"] is False
+    assert any(f.rule == "eta-vague" for f in result.findings)

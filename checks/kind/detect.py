@@ -151,6 +151,16 @@ def _scores(feats, bias, row_of, matrix):
     return bias + values[known] @ matrix[rows[known]]
 
 
+# The longest labelled reply has 32 sentences. A count past that is read as 32:
+# a linear model extrapolating a 4,000-sentence paste once found an ETA in a
+# reply whose only time was "soon" (user review).
+COUNT_CAP = 32
+
+
+def _log_count(n: int) -> float:
+    return math.log1p(min(n, COUNT_CAP))
+
+
 def features(ctx) -> dict[str, float]:
     """What the model sees of a reply, by name: each element's value and how many
     sentences carry its evidence; each signal label's presence, count, and
@@ -162,7 +172,7 @@ def features(ctx) -> dict[str, float]:
         feats[HAND_BACK_ONLY] = 1.0
     for key, detection in ctx.elements.items():
         feats[f"el:{key}"] = 1.0 if detection.value else 0.0
-        feats[f"ev:{key}"] = math.log1p(len(ctx.evidence_indexes(key)))
+        feats[f"ev:{key}"] = _log_count(len(ctx.evidence_indexes(key)))
     counts: dict[str, int] = {}
     last = len(ctx.sentences) - 1
     for sentence in ctx.sentences:
@@ -174,9 +184,9 @@ def features(ctx) -> dict[str, float]:
                 feats[f"last:{label}"] = 1.0
     for label, n in counts.items():
         feats[f"any:{label}"] = 1.0
-        feats[f"cnt:{label}"] = math.log1p(n)
-    feats["sentences"] = math.log1p(len(ctx.sentences))
-    feats["questions"] = math.log1p(sum(s.is_question for s in ctx.sentences))
+        feats[f"cnt:{label}"] = _log_count(n)
+    feats["sentences"] = _log_count(len(ctx.sentences))
+    feats["questions"] = _log_count(sum(s.is_question for s in ctx.sentences))
     # The words themselves: "still", "closing", "workaround", "meanwhile" tip the
     # kind in ways no single pattern does; word pairs within a sentence ("our
     # end", "works fine", "let me") tip the elements the heads revise. Only the
