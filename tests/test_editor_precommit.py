@@ -65,7 +65,8 @@ def drafts_repo(tmp_path):
            "GIT_AUTHOR_EMAIL": "sam@example.com", "GIT_COMMITTER_NAME": "Sam", "GIT_COMMITTER_EMAIL": "sam@example.com",
            "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1"}
     assert _git(repo, "init", "-q", env=env).returncode == 0
-    hook = {k: v for k, v in shipped_hook().items() if k in ("id", "name", "entry", "types_or", "require_serial")}
+    hook = {k: v for k, v in shipped_hook().items()
+            if k in ("id", "name", "entry", "types_or", "exclude", "require_serial")}
     hook["language"] = "system"
     hook["entry"] = hook["entry"].replace("replylint", str(REPLYLINT), 1)
     config = {"repos": [{"repo": "local", "hooks": [hook]}]}
@@ -97,6 +98,14 @@ def test_editor_precommit_hook_blocks_an_error_and_passes_a_clean_draft(drafts_r
     _git(repo, "add", "notes.json", env=env)
     skipped = _git(repo, "commit", "-m", "notes", env=env)
     assert skipped.returncode == 0 and "(no files to check)Skipped" in skipped.stderr
+    # Nor are the repository's own documents, whose "will follow soon" is no reply's
+    # (user review: a CHANGELOG blocked the commit).
+    for name in ("README.md", "CHANGELOG.md", "docs/guide.md", "requirements-dev.txt"):
+        (repo / name).parent.mkdir(exist_ok=True)
+        (repo / name).write_text("Release notes will follow soon. Please send feedback via issues.\n")
+        _git(repo, "add", name, env=env)
+    docs = _git(repo, "commit", "-m", "docs", env=env)
+    assert docs.returncode == 0 and "(no files to check)Skipped" in docs.stderr, docs.stdout + docs.stderr
 
 
 def test_editor_precommit_stdin_filename_uses_that_files_config(tmp_path):
