@@ -22,6 +22,7 @@ template is reported (file, line, variable) and only its own fix is dropped.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Iterable
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .checkapi import Hit, RuleContext
+from .htmltext import BLOCK_TAGS, VOID_TAGS
 from .registry import RuleSpec, bundled_dir
 
 
@@ -176,9 +178,9 @@ def _edits_for(spec: RuleSpec, finding, reply) -> list[Edit]:
         return Edit(start, end, text, rule, safety)
 
     if action == "insert-section":
-        pos = _anchor(fix.anchor, finding, reply)
         if is_html:
-            return [edit(pos, pos, f"{newline}<p>{body_html}</p>{newline}")]
+            return [_html_section(fix.anchor, finding, reply, body_html, newline, edit)]
+        pos = _anchor(fix.anchor, finding, reply)
         block = body.replace("\n", newline)
         before, after = original[:pos], original[pos:]
         # One blank line on each side of the new paragraph, counting the line
@@ -305,6 +307,111 @@ def _line_end(text: str, pos: int) -> int:
 def _paragraph_end(text: str, pos: int) -> int:
     m = re.search(r"\r?\n[ \t]*\r?\n", text[pos:])
     return pos + m.start() if m else len(text.rstrip("\r\n"))
+
+
+# -- new paragraphs in HTML ----------------------------------------------------
+# HTML has no blank lines to find paragraphs by, and a whole reply is often one
+# line, so its anchors are found in the plain text (where blocks and <br><br>
+# are paragraph breaks) and then moved to a tag boundary in the markup.
+
+_HTML_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+_HTML_ENTITY = re.compile(r"&#?\w+;")
+# A paragraph may not go inside these; at their edge, look one level further out.
+_HTML_CONTAINERS = frozenset({"li", "dt", "dd", "td", "th", "tr", "tbody", "thead", "tfoot"})
+# The edges of the document: a new paragraph stays inside them.
+_HTML_OUTER = frozenset({"html", "body", "head"})
+
+
+def _html_section(anchor: str, finding, reply, body_html: str, newline: str, edit) -> Edit:
+    plain = reply.plain.text
+    regions = reply.segmented.regions
+    if anchor == "after-greeting":
+        greeting = next((r for r in regions if r.kind == "greeting"), None)
+        if greeting is not None:
+            return _html_after(reply, greeting.end, body_html, newline, edit)
+        first = re.search(r"\S", reply.segmented.text)
+        return _html_before(reply, first.start() if first else 0, body_html, newline, edit)
+    if anchor == "after-span" and finding.end is not None:
+        at = _plain_index(reply, finding.end - 1)
+        blank = re.search(r"\n[ \t]*\n", plain[at:])
+        return _html_after(reply, at + blank.start() if blank else len(plain), body_html, newline, edit)
+    for r in regions:
+        if r.kind == "signoff":
+            return _html_before(reply, r.start, body_html, newline, edit)
+    quote = next((r for r in regions if r.kind == "quote" and _only_quotes_after(reply, r.start)), None)
+    if quote is not None:
+        return _html_before(reply, quote.start, body_html, newline, edit)
+    return _html_after(reply, len(reply.segmented.text.rstrip()), body_html, newline, edit)
+
+
+def _plain_index(reply, original_index: int) -> int:
+    origin = reply.plain.origin
+    if origin is None:
+        return original_index
+    return min(bisect.bisect_left(origin, original_index), len(origin))
+
+
+def _html_after(reply, plain_end: int, body_html: str, newline: str, edit) -> Edit:
+    """A new paragraph after the one ending at ``plain_end`` (exclusive): after
+    its block's end tag, or ``<br><br>`` and the text when the paragraph is
+    one of several in a block, separated by line breaks."""
+    plain, original = reply.plain.text, reply.source.text
+    last = len(plain[:plain_end].rstrip()) - 1
+    if last < 0:
+        return _html_before(reply, 0, body_html, newline, edit)
+    pos = _outside_tag(original, reply.plain.to_original(last) + 1)
+    entity = _HTML_ENTITY.match(original, pos - 1) if original[pos - 1:pos] == "&" else None
+    if entity:
+        pos = entity.end()
+    scan = pos
+    while True:
+        gap = len(original) - len(original[scan:].lstrip()) - scan
+        tag = _HTML_TAG.match(original, scan + gap)
+        if tag is None or not tag.group(1) or tag.group(2).lower() in _HTML_OUTER:
+            return edit(pos, pos, f"<br><br>{body_html}")
+        scan = pos = tag.end()
+        if _is_block(tag.group(2)):
+            break
+    lead = newline if original.startswith(("\n", "\r\n"), pos) else ""
+    return edit(pos, pos, f"{lead}<p>{body_html}</p>")
+
+
+def _html_before(reply, plain_start: int, body_html: str, newline: str, edit) -> Edit:
+    """A new paragraph before the one starting at ``plain_start``: before its
+    block's start tag, or the text and ``<br><br>`` inside a block."""
+    plain, original = reply.plain.text, reply.source.text
+    first = plain_start + len(plain[plain_start:]) - len(plain[plain_start:].lstrip())
+    pos = _outside_tag(original, reply.plain.to_original(min(first, max(len(plain) - 1, 0))))
+    scan = pos
+    while True:
+        head = original[:scan].rstrip()
+        tag = _last_tag(head)
+        if tag is None or tag.group(1) or tag.group(2).lower() in _HTML_OUTER | VOID_TAGS:
+            return edit(pos, pos, f"{body_html}<br><br>")
+        scan = pos = tag.start()
+        if _is_block(tag.group(2)):
+            break
+    tail = newline if original[:pos].endswith("\n") else ""
+    return edit(pos, pos, f"<p>{body_html}</p>{tail}")
+
+
+def _is_block(tag_name: str) -> bool:
+    name = tag_name.lower()
+    return name not in _HTML_CONTAINERS and (name in BLOCK_TAGS or name in ("blockquote", "pre"))
+
+
+def _outside_tag(original: str, pos: int) -> int:
+    """Text the converter made up (code fences, bullets) maps into a tag; an
+    insertion there would cut the tag in two, so it moves to the tag's start."""
+    opened = original.rfind("<", 0, pos)
+    return opened if opened > original.rfind(">", 0, pos) else pos
+
+
+def _last_tag(head: str) -> re.Match[str] | None:
+    if not head.endswith(">"):
+        return None
+    start = head.rfind("<")
+    return _HTML_TAG.fullmatch(head, start) if start >= 0 else None
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:

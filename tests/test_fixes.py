@@ -198,3 +198,31 @@ def test_fixes_new_scaffolds_follow_the_protocol(engine):
         filled = engine.check_text(fill(out.stdout))
         assert not [f for f in filled.findings if f.severity != "info"], (kind, [f.rule for f in filled.findings])
     assert runner.invoke(main, ["new", "nonsense"]).exit_code == 2
+
+
+
+OUTCOME = "What we found: [[FILL: what worked and what did not; what was found or ruled out]]."
+ACTIONS = "What we did: we checked [[FILL: what we checked or tested, on which version and setup]]."
+CHECKED = "We checked the logs and will get back to you tomorrow."
+PLANNED = "Our team will check the gateway logs tomorrow and get back to you by 17:00 UTC."
+
+
+# Each case: the draft split where the new paragraph belongs, and what goes there.
+@pytest.mark.parametrize(("head", "inserted", "tail"), [
+    (f"<html><body>\n<p>Hi Ana,</p>\n<p>{CHECKED}</p>", f"\n<p>{OUTCOME}</p>",
+     "\n<p>Kind regards,<br>Sam</p>\n</body></html>\n"),
+    (f'<div dir="ltr">Hi Ana,<br><br>{CHECKED}', f"<br><br>{OUTCOME}", "<br><br>Kind regards,<br>Sam</div>\n"),
+    (f'<div dir="ltr"><div>Hi Ana,</div><div><br></div><div>{CHECKED}</div>', f"<p>{OUTCOME}</p>",
+     "<div><br></div><div>Kind regards,<br>Sam</div></div>\n"),
+    (f"<html><body>\n<div>Hi Ana,</div>\n<div>{CHECKED}</div>", f"\n<p>{OUTCOME}</p>",
+     '\n<div class="gmail_quote">On Mon, Ana wrote:<br>Please check ASAP.</div>\n</body></html>\n'),
+    ("<html><body>\n<p>Hi Ana,</p>", f"\n<p>{ACTIONS}</p>", f"\n<p>{PLANNED}</p>\n<p>Regards,<br>Sam</p>\n</body></html>\n"),
+    ('<div dir="ltr">Hi Ana,', f"<br><br>{ACTIONS}", f"<br><br>{PLANNED}<br><br>Regards,<br>Sam</div>\n"),
+], ids=["outcome-paragraphs", "outcome-gmail-br", "outcome-gmail-divs", "outcome-gmail-quote",
+        "actions-paragraphs", "actions-gmail-br"])
+def test_fixes_html_section_goes_in_the_body_once(engine, head, inserted, tail):
+    outcome = fix_source(engine, Source("d.html", head + tail, "html"), unsafe=True)
+    assert outcome.text == head + inserted + tail
+    assert not {e.rule for e in outcome.applied} & {f.rule for f in outcome.remaining.findings}
+    again = fix_source(engine, Source("d.html", outcome.text, "html"), unsafe=True)
+    assert again.text == outcome.text
