@@ -199,7 +199,8 @@ def _edits_for(spec: RuleSpec, finding, reply) -> list[Edit]:
     start, end = finding.start, finding.end
     if is_html and "<" in original[start:end]:
         return []  # the span crosses markup; a text edit could break the HTML
-    text = body_html if is_html else body
+    # A gathered list spans lines; its breaks must match the file's.
+    text = body_html if is_html else body.replace("\n", newline)
     if action == "replace":
         return [edit(start, end, text)]
     if action == "append-to-sentence":

@@ -391,6 +391,21 @@ def test_editor_lsp_fix_all_applies_only_safe_fixes(lsp):
     assert "[[FILL" not in session.texts[uri]
 
 
+def test_editor_lsp_fix_all_keeps_crlf(lsp):
+    loop, session, workspace = lsp
+    uri = uri_in(workspace, "fixall-crlf.md")
+    text = ("Hi Priya,\r\n\r\nCould you share the carbon log from node 2 so we can compare the handler order?\r\n\r\n"
+            "We restarted the gateway and will send the patch soon.\r\n\r\n"
+            "Also, please send your deployment.toml so we can check the keystore path.\r\n\r\nThanks\r\n")
+    session.open(uri, text)
+    loop.run(session.diagnostics(uri, version=1))
+    (fix_all,) = loop.run(session.code_actions(uri, only=["source.fixAll"]))
+    (document_edit,) = fix_all.edit.document_changes
+    new_text = "".join(e.new_text for e in document_edit.edits)
+    assert "1. Could you share the carbon log" in new_text
+    assert "\n" not in new_text.replace("\r\n", "")
+
+
 def test_editor_lsp_reloads_config_when_it_changes(lsp):
     loop, session, workspace = lsp
     assert any(r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES for r in session.registrations)

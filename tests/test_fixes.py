@@ -226,3 +226,16 @@ def test_fixes_html_section_goes_in_the_body_once(engine, head, inserted, tail):
     assert not {e.rule for e in outcome.applied} & {f.rule for f in outcome.remaining.findings}
     again = fix_source(engine, Source("d.html", outcome.text, "html"), unsafe=True)
     assert again.text == outcome.text
+
+
+def test_fixes_keep_crlf_in_inserted_lines(tmp_path):
+    sample = (ROOT / "corpus" / "samples" / "status-update.txt").read_text(encoding="utf-8")
+    draft = tmp_path / "crlf.txt"
+    draft.write_bytes(sample.replace("\n", "\r\n").encode())
+    runner = CliRunner()
+    assert runner.invoke(main, ["fix", "--write", "--unsafe-fixes", str(draft)]).exit_code == 0
+    fixed = draft.read_bytes()
+    assert b"1. Could you share the carbon log" in fixed
+    assert b"\n" not in fixed.replace(b"\r\n", b"")  # no bare LF among the inserted lines
+    runner.invoke(main, ["fix", "--write", "--unsafe-fixes", str(draft)])
+    assert draft.read_bytes() == fixed
