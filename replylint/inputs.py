@@ -6,6 +6,7 @@ Reading never raises for bad content: what cannot be read becomes an
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.policy
 import re
@@ -135,6 +136,13 @@ def _eml_to_text(raw: str) -> MappedText:
     if part is None:
         return MappedText("")
     body = _decode_part(part)
+    exact = _quoted_printable_map(part, raw, body)
+    if exact is not None:
+        if subtype != "html":
+            return exact
+        converted = html_to_text(exact.text)
+        return MappedText(converted.text, tuple(exact.to_original(converted.to_original(i))
+                                                for i in range(len(converted.text))))
     if subtype == "html":
         converted = html_to_text(body)
         return _align(converted.text, raw, _body_start(raw))
@@ -174,6 +182,89 @@ def _decode_part(part: Message) -> str:
             return payload.decode("utf-8")
         except UnicodeDecodeError:
             return payload.decode("cp1252", errors="replace")
+
+
+def _quoted_printable_map(part: Message, raw: str, decoded: str) -> MappedText | None:
+    """The decoded quoted-printable body, each character mapped to its escape or
+    character in ``raw``. _align cannot place a line such as ``caf=E9`` (it
+    differs from ``café``); without this, its findings land on an earlier line.
+    None when the body is not quoted-printable or this decoding does not
+    reproduce ``decoded``."""
+    if (part.get("Content-Transfer-Encoding") or "").strip().lower() != "quoted-printable":
+        return None
+    payload = part.get_payload()
+    offset = raw.find(payload, _body_start(raw)) if isinstance(payload, str) and payload else -1
+    if offset < 0:
+        return None
+    # The charsets _decode_part tries, in its order.
+    for charset, errors in ((part.get_content_charset() or "utf-8", "strict"), ("utf-8", "strict"), ("cp1252", "replace")):
+        try:
+            mapped = _decode_quoted_printable(payload, offset, charset, errors)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        return mapped if mapped.text.splitlines() == decoded.splitlines() else None
+    return None
+
+
+_QP_LINE = re.compile(r"([^\r\n]*)(\r\n|\n|\r)?")
+_QP_ASCII_RUN = re.compile(r"[\x00-\x3c\x3e-\x7f]+")  # ASCII but "="
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _decode_quoted_printable(payload: str, offset: int, charset: str, errors: str) -> MappedText:
+    """Decode as quopri does (trailing blanks dropped, ``=`` at a line end joins
+    lines, line breaks become ``\\n``); ``offset`` is where ``payload`` starts in
+    the raw message. A character encoded in several bytes maps to its first."""
+    decoder = codecs.getincrementaldecoder(charset)(errors)
+    out = TextBuilder()
+    held_from: int | None = None  # raw index of the first byte the decoder holds
+
+    def feed(data: bytes, at: int, final: bool = False) -> None:
+        nonlocal held_from
+        if held_from is None:
+            held_from = at
+        chars = decoder.decode(data, final)
+        if chars:
+            out.add(chars, held_from, synthetic=True)
+            held_from = None
+
+    pos = 0
+    while pos < len(payload):
+        line = _QP_LINE.match(payload, pos)
+        content, line_break = line.group(1), line.group(2)
+        if line_break:
+            content = content.rstrip(" \t")
+        joined = bool(line_break) and content.endswith("=") and not content.endswith("==")
+        if joined:
+            content = content[:-1]
+        i = 0
+        while i < len(content):
+            at = offset + pos + i
+            ch = content[i]
+            if ch == "=" and content[i + 1:i + 2] == "=":
+                feed(b"=", at)
+                i += 2
+            elif ch == "=" and len(content) > i + 2 and content[i + 1] in _HEX and content[i + 2] in _HEX:
+                feed(bytes([int(content[i + 1:i + 3], 16)]), at)
+                i += 3
+            elif ch.isascii():
+                run = _QP_ASCII_RUN.match(content, i)
+                if held_from is None and run:
+                    # Plain ASCII decodes to itself; one add instead of a decode per character.
+                    out.add(run.group(), at)
+                    i = run.end()
+                else:
+                    feed(ch.encode("ascii"), at)
+                    i += 1
+            else:
+                feed(b"", at, final=True)
+                out.add_char(ch, at)
+                i += 1
+        if line_break and not joined:
+            feed(b"\n", offset + pos + len(line.group(1)))
+        pos = line.end()
+    feed(b"", offset + len(payload), final=True)
+    return out.build()
 
 
 def _body_start(raw: str) -> int:

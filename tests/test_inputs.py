@@ -281,3 +281,27 @@ def test_inputs_a_long_run_of_emoji_is_split_at_once():
     assert [s.text for s in split_sentences(text)] == [text]
     assert [s.text for s in split_sentences(text + "x")] == [text + "x"]
 
+
+
+QP_PLAIN = ("From: support@example.com\nTo: ana@example.com\nSubject: Re: timeout\nMIME-Version: 1.0\n"
+            'Content-Type: text/plain; charset="iso-8859-1"\nContent-Transfer-Encoding: quoted-printable\n\n'
+            "Hi Ana,\n\nWe checked the logs for caf=E9 and will get back to you soon.\n\n"
+            "Please send the gateway log.\n\n> On Mon, Ana wrote:\n> Please fix soon.\n")
+QP_HTML = ("From: support@example.com\nSubject: Re: timeout\nMIME-Version: 1.0\n"
+           "Content-Type: multipart/alternative; boundary=XX\n\n--XX\n"
+           "Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+           "<p>Hi J=C3=BCrgen,</p><p>We checked the logs for caf=C3=A9 and will get back to you =\nsoon.</p>\n"
+           "<p>Kind regards,<br>Sam</p>\n--XX--\n")
+
+
+@pytest.mark.parametrize(("eml", "newline"), [(QP_PLAIN, "\n"), (QP_PLAIN, "\r\n"), (QP_HTML, "\n")],
+                         ids=["plain", "plain-crlf", "html-utf8-soft-break"])
+def test_inputs_eml_quoted_printable_findings_point_into_the_file(engine, tmp_path, eml, newline):
+    path = tmp_path / "reply.eml"
+    path.write_bytes(eml.replace("\n", newline).encode("ascii"))
+    result = next(engine.check_paths([str(path)]))
+    lines = eml.splitlines()
+    vague = next(f for f in result.findings if f.rule == "eta-vague")
+    assert lines[vague.line - 1][vague.column - 1:].startswith("soon")
+    outcome = next(f for f in result.findings if f.rule == "missing-outcome")
+    assert lines[outcome.line - 1][outcome.column - 1:].startswith("We checked the logs for caf=")
