@@ -380,20 +380,39 @@ def _html_after(reply, plain_end: int, body_html: str, newline: str, edit) -> Ed
 def _html_before(reply, plain_start: int, body_html: str, newline: str, edit) -> Edit:
     """A new paragraph before the one starting at ``plain_start``: before its
     block's start tag, or the text and ``<br><br>`` inside a block."""
+    pos, before_block = _html_start_of(reply, plain_start)
+    if not before_block:
+        return edit(pos, pos, f"{body_html}<br><br>")
+    tail = newline if reply.source.text[:pos].endswith("\n") else ""
+    return edit(pos, pos, f"<p>{body_html}</p>{tail}")
+
+
+def _html_start_of(reply, plain_start: int) -> tuple[int, bool]:
+    """Where markup goes to come right before the paragraph starting at
+    ``plain_start``, and whether that is before the start tag of its own block
+    (else it is inside a block, at the paragraph's first character)."""
     plain, original = reply.plain.text, reply.source.text
     first = plain_start + len(plain[plain_start:]) - len(plain[plain_start:].lstrip())
     pos = _outside_tag(original, reply.plain.to_original(min(first, max(len(plain) - 1, 0))))
     scan = pos
     while True:
-        head = original[:scan].rstrip()
-        tag = _last_tag(head)
+        tag = _last_tag(original[:scan].rstrip())
         if tag is None or tag.group(1) or tag.group(2).lower() in _HTML_OUTER | VOID_TAGS:
-            return edit(pos, pos, f"{body_html}<br><br>")
+            return pos, False
         scan = pos = tag.start()
         if _is_block(tag.group(2)):
-            break
-    tail = newline if original[:pos].endswith("\n") else ""
-    return edit(pos, pos, f"<p>{body_html}</p>{tail}")
+            return pos, True
+
+
+def html_paragraph_start(reply, original_index: int | None) -> int:
+    """Where, in an HTML reply, a line of markup (a suppression comment) goes to
+    come right before the paragraph holding ``original_index`` (the first
+    paragraph when None)."""
+    at = 0 if original_index is None else _plain_index(reply, original_index)
+    paragraph_start = 0
+    for blank in re.finditer(r"\n[ \t]*\n", reply.plain.text[:at]):
+        paragraph_start = blank.end()
+    return _html_start_of(reply, paragraph_start)[0]
 
 
 def _is_block(tag_name: str) -> bool:

@@ -259,7 +259,7 @@ class ReplyLanguageServer(LanguageServer):
                         kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic], is_preferred=not unsafe,
                         edit=self._workspace_edit(checked, [(e.start, e.end, e.text) for e in edits])))
             if allowed(types.CodeActionKind.QuickFix) and result.reply.source.format != "eml":
-                start, text = suppression_edit(checked.text, f)
+                start, text = suppression_edit(result.reply, f)
                 actions.append(types.CodeAction(
                     title=f"Suppress {f.rule} here, with a reason", kind=types.CodeActionKind.QuickFix,
                     diagnostics=[diagnostic], edit=self._workspace_edit(checked, [(start, start, text)])))
@@ -318,13 +318,24 @@ def finding_range(mapper: PositionMapper, finding) -> types.Range:
     return mapper.range(finding.start, max(finding.start, finding.end or finding.start))
 
 
-def suppression_edit(text: str, finding) -> tuple[int, str]:
+def suppression_edit(reply, finding) -> tuple[int, str]:
     """Where and what to insert so that ``<!-- replylint: ignore[rule] reason -->``
     covers the finding: on its own line before the finding's paragraph (or at the top
-    for a finding about the whole reply). The reason is a [[FILL: ...]] placeholder,
-    which the unfilled-placeholder rule reports until the engineer writes one."""
+    for a finding about the whole reply); in HTML, right before the paragraph's
+    block element (or its first character, in a block of ``<br>``-separated
+    paragraphs). The reason is a [[FILL: ...]] placeholder, which the
+    unfilled-placeholder rule reports until the engineer writes one."""
+    text = reply.source.text
     newline = "\r\n" if "\r\n" in text else "\n"
-    comment = f"<!-- replylint: ignore[{finding.rule}] {SUPPRESS_REASON} -->{newline}"
+    comment = f"<!-- replylint: ignore[{finding.rule}] {SUPPRESS_REASON} -->"
+    if reply.source.format == "html":
+        # HTML has no blank lines between paragraphs to find them by; the plain
+        # text has, and maps back into the markup.
+        from .fixes import html_paragraph_start
+
+        start = html_paragraph_start(reply, finding.start)
+        return start, comment + (newline if text[:start].endswith("\n") else "")
+    comment += newline
     if finding.start is None:
         return 0, comment
     paragraph_start = 0

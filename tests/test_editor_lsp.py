@@ -374,6 +374,32 @@ def test_editor_lsp_suppress_with_a_reason(lsp):
     assert "eta-vague" not in _finding_codes(final) and "unfilled-placeholder" not in _finding_codes(final)
 
 
+SUPPRESS_ETA = "<!-- replylint: ignore[eta-vague] [[FILL: why this finding does not apply here]] -->"
+
+
+# Each case: the HTML reply split where the comment belongs, and the comment as inserted.
+@pytest.mark.parametrize(("head", "comment", "tail"), [
+    ("<html><body>\n<p>Hello Mr. Schulz,</p>\n", SUPPRESS_ETA + "\n",
+     ("<p>Thank you for the logs. We are looking into the timeout and will share a fix <b>soon</b>.</p>\n"
+     "<p>Kind regards,<br>Tech Support</p>\n</body></html>\n")),
+    ('<div dir="ltr">Hello Mr. Schulz,<br><br>', SUPPRESS_ETA,
+     "Thank you for the logs. We are looking into the timeout and will share a fix soon.<br><br>Kind regards,<br>Sam</div>\n"),
+], ids=["paragraphs", "gmail-br"])
+def test_editor_lsp_suppress_with_a_reason_in_html(lsp, head, comment, tail):
+    loop, session, workspace = lsp
+    uri = uri_in(workspace, f"suppress-{len(head)}.html")
+    session.open(uri, head + tail)
+    before = loop.run(session.diagnostics(uri, version=1))
+    (vague,) = [d for d in before.diagnostics if d.code == "eta-vague"]
+    actions = loop.run(session.code_actions(uri, vague.range))
+    (suppress,) = [a for a in actions if a.title == "Suppress eta-vague here, with a reason"]
+    version = session.apply(uri, suppress)
+    assert session.texts[uri] == head + comment + tail
+    after = _finding_codes(loop.run(session.diagnostics(uri, version=version)))
+    assert "eta-vague" not in after and "unused-suppression" not in after
+    assert "unfilled-placeholder" in after  # until the engineer writes the reason
+
+
 def test_editor_lsp_fix_all_applies_only_safe_fixes(lsp):
     loop, session, workspace = lsp
     uri = uri_in(workspace, "fixall.md")
