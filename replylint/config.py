@@ -25,6 +25,7 @@ Keys (kebab-case, as ruff and pre-commit users expect)::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -109,9 +110,42 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    if path.name == "pyproject.toml" or "tool" in data:
-        return dict(data.get("tool", {}).get("replylint", {})), "tool.replylint."
+    # A .replylint.toml may hold the pyproject layout ([tool.replylint] only);
+    # any other [tool.*] table in it is an unknown key, not a reason to ignore
+    # the whole file.
+    if path.name == "pyproject.toml" or set(data) == {"tool"}:
+        tools = data.get("tool", {})
+        if path.name != "pyproject.toml" and "replylint" not in tools:
+            raise ConfigError(f"{path}: holds only other tools' tables ([tool.{', tool.'.join(tools)}]); "
+                              "put replylint's keys at the top or under [tool.replylint]")
+        return dict(tools.get("replylint", {})), "tool.replylint."
     return dict(data), ""
+
+
+def _key_line(path: Path, dotted_key: str) -> int | None:
+    """The line of ``dotted_key`` in a config file, for error messages (tomllib
+    gives no positions): its own ``key =`` line under the right table header,
+    or the header itself. None when it cannot be found."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    parts = dotted_key.split(".")
+    for split in range(len(parts) - 1, -1, -1):
+        table, key = ".".join(parts[:split]), parts[split]
+        in_table = not table
+        for number, line in enumerate(lines, 1):
+            stripped = line.strip()
+            header = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
+            if header:
+                in_table = header.group(1).replace('"', "") == table
+                name = header.group(1).replace('"', "")
+                if name == dotted_key or name.startswith(dotted_key + "."):
+                    return number
+                continue
+            if in_table and re.match(rf'^"?{re.escape(key)}"?\s*=', stripped):
+                return number
+    return None
 
 
 def load_settings(path: Path | None, known_rules: Mapping[str, Any] | None = None) -> Settings:
@@ -123,7 +157,8 @@ def load_settings(path: Path | None, known_rules: Mapping[str, Any] | None = Non
 
 def parse_settings(table: Mapping[str, Any], path: Path, prefix: str = "", known_rules: Mapping[str, Any] | None = None) -> Settings:
     def err(key: str, msg: str) -> ConfigError:
-        return ConfigError(f"{path}: key '{prefix}{key}': {msg}")
+        line = _key_line(path, prefix + key)
+        return ConfigError(f"{path}{f':{line}' if line else ''}: key '{prefix}{key}': {msg}")
 
     def str_list(key: str) -> tuple[str, ...]:
         value = table.get(key, [])
@@ -153,13 +188,13 @@ def parse_settings(table: Mapping[str, Any], path: Path, prefix: str = "", known
     if fail_level not in LEVELS:
         raise err("fail-level", f"must be one of {', '.join(LEVELS)}, not {fail_level!r}")
     min_score = table.get("min-score")
-    if min_score is not None and (not isinstance(min_score, int) or not 0 <= min_score <= 100):
+    if min_score is not None and (type(min_score) is not int or not 0 <= min_score <= 100):
         raise err("min-score", "must be a whole number from 0 to 100")
     model = table.get("model")
     if model is not None and not isinstance(model, str):
         raise err("model", "must be the name of an installed spaCy pipeline")
     max_bytes = table.get("max-bytes", MAX_BYTES_DEFAULT)
-    if not isinstance(max_bytes, int) or max_bytes <= 0:
+    if type(max_bytes) is not int or max_bytes <= 0:
         raise err("max-bytes", "must be a positive whole number of bytes")
 
     severity = table.get("severity", {})
@@ -190,9 +225,14 @@ def parse_settings(table: Mapping[str, Any], path: Path, prefix: str = "", known
 
     penalties = dict(DEFAULT_PENALTIES)
     for level, points in table.get("penalties", {}).items():
-        if level not in LEVELS or not isinstance(points, int) or points < 0:
+        if level not in LEVELS or type(points) is not int or points < 0:
             raise err(f"penalties.{level}", "levels are error, warning, info; points a whole number >= 0")
         penalties[level] = points
+
+    template_folders = tuple(base / p for p in str_list("templates"))
+    for folder in template_folders:
+        if not folder.is_dir():
+            raise err("templates", f"'{folder}' is not a folder (paths are relative to the config file)")
 
     return Settings(
         select=rule_ids("select"),
@@ -202,7 +242,7 @@ def parse_settings(table: Mapping[str, Any], path: Path, prefix: str = "", known
         element_options=nested("elements"),
         lexicons={k: list(v) for k, v in lexicons.items()},
         check_folders=tuple(base / p for p in str_list("extra-checks")),
-        template_folders=tuple(base / p for p in str_list("templates")),
+        template_folders=template_folders,
         fail_level=fail_level,
         min_score=min_score,
         model=model,

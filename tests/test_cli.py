@@ -197,3 +197,25 @@ def test_cli_suppression_of_an_unknown_rule_says_so(run, tmp_path):
     unused = [f["message"] for f in out["findings"] if f["rule"] == "unused-suppression"]
     assert unused and "'eta-vauge' is not a rule id" in unused[0]
     assert any(f["rule"] == "eta-vague" for f in out["findings"])
+
+
+def test_cli_config_mistakes_are_named_with_their_line(run, tmp_path):
+    """A wrong type, a missing templates folder or another tool's table must not
+    pass unnoticed, and the message names the file, the line and the key."""
+    draft = write(tmp_path / "d.txt", CLEAN)
+    cfg = tmp_path / ".replylint.toml"
+    cases = [
+        ("# team config\n\nmin-score = true\n", ".replylint.toml:3: key 'min-score'"),
+        ('templates = ["our-templates"]\n', "key 'templates': "),
+        ('select = ["ALL"]\n\n[rules.readability]\nmax-sentence-wordz = 3\n',
+         ".replylint.toml:4: key 'rules.readability.max-sentence-wordz'"),
+        ('ignore = ["eta-vague"]\n[tool.black]\nline-length = 80\n', ".replylint.toml:2: key 'tool': unknown key"),
+        ("[tool.black]\nline-length = 80\n", "holds only other tools' tables ([tool.black])"),
+    ]
+    for text, expected in cases:
+        cfg.write_text(text)
+        result = run("check", draft)
+        assert result.exit_code == 2 and expected in result.output, (text, result.output)
+    (tmp_path / "our-templates").mkdir()
+    cfg.write_text('templates = ["our-templates"]\n')
+    assert run("check", draft).exit_code == 0
