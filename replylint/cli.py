@@ -218,6 +218,11 @@ def check(paths, output_format, fail_level, min_score, exit_zero, stdin_filename
         out = render_github(results)
         if out:
             click.echo(out)
+    if settings.min_score is not None and not exit_zero:
+        # The findings may all sit below the fail level; say why the exit is 1.
+        for r in results:
+            if r.error is None and (r.score or 0) < settings.min_score:
+                click.echo(f"replylint: {r.source}: score {r.score} is below the minimum of {settings.min_score}", err=True)
     sys.exit(exit_code(results, settings.fail_level, settings.min_score, exit_zero))
 
 
@@ -369,8 +374,10 @@ def fix(paths, show_diff, write, unsafe_fixes, stdin_filename, config, select, i
             failed = True
             continue
         if source.format == "eml":
-            click.echo(f"replylint: {source.name}: .eml files are not rewritten (encoded bodies do not map back exactly); "
-                       "fix the reply in your mail client", err=True)
+            click.echo(f"replylint: error: {source.name}: .eml files are not rewritten (encoded bodies do not map back "
+                       "exactly); fix the reply in your mail client", err=True)
+            failed = True  # a hook or script must notice that nothing was fixed
+            continue
         outcome = fix_source(engine, source, unsafe=unsafe_fixes)
         for problem in engine.fixer.problems:
             click.echo(f"replylint: template error: {problem}", err=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from pathlib import Path
+from urllib.parse import quote
 
 import click
 
@@ -13,6 +15,13 @@ from .registry import Registry
 
 _SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "info": "blue"}
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _artifact_uri(name: str) -> str:
+    """SARIF wants a URI: an absolute path as file:///..., a relative one as a
+    percent-encoded reference ("a,b 100%.txt" -> "a%2Cb%20100%25.txt")."""
+    path = Path(name)
+    return path.as_uri() if path.is_absolute() else quote(path.as_posix())
 
 
 def rule_doc_uri(registry: Registry, rule_id: str) -> str:
@@ -108,7 +117,7 @@ def render_sarif(results: Sequence[Result], registry: Registry) -> str:
     for r in results:
         if r.error is not None:
             notifications.append({"level": "error", "message": {"text": r.error},
-                                  "locations": [{"physicalLocation": {"artifactLocation": {"uri": r.source}}}]})
+                                  "locations": [{"physicalLocation": {"artifactLocation": {"uri": _artifact_uri(r.source)}}}]})
             continue
         for f in r.findings:
             item = {
@@ -116,7 +125,7 @@ def render_sarif(results: Sequence[Result], registry: Registry) -> str:
                 "level": _SARIF_LEVEL[f.severity],
                 "message": {"text": f.message},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": r.source},
+                    "artifactLocation": {"uri": _artifact_uri(r.source)},
                     "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line, "endColumn": f.end_column},
                 }}],
                 "properties": {"kind": r.kind, "score": r.score},

@@ -219,3 +219,28 @@ def test_cli_config_mistakes_are_named_with_their_line(run, tmp_path):
     (tmp_path / "our-templates").mkdir()
     cfg.write_text('templates = ["our-templates"]\n')
     assert run("check", draft).exit_code == 0
+
+
+def test_cli_sarif_locations_are_uris(run, tmp_path):
+    """Code-scanning viewers resolve artifactLocation.uri as a URI: a comma, a
+    space or a percent sign in a file name must be encoded."""
+    (tmp_path / "drafts").mkdir()
+    write(tmp_path / "drafts" / "a,b 100%.txt", VAGUE)
+    absolute = write(tmp_path / "c.txt", VAGUE)
+    sarif = json.loads(run("check", "-f", "sarif", "drafts/a,b 100%.txt", absolute).output)
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]]
+    assert "drafts/a%2Cb%20100%25.txt" in uris
+    assert Path(tmp_path / "c.txt").as_uri() in uris
+
+
+def test_cli_min_score_says_why_the_exit_is_one(run, tmp_path):
+    draft = write(tmp_path / "d.txt", VAGUE)
+    result = run("check", "-q", "--fail-level", "error", "--min-score", "99", draft)
+    assert result.exit_code == 1 and "is below the minimum of 99" in result.output
+
+
+def test_cli_fix_refuses_eml_with_a_failing_exit(run, tmp_path):
+    mail = write(tmp_path / "r.eml", "From: a@example.com\nTo: b@example.com\nSubject: re\n\n" + VAGUE)
+    result = run("fix", "--write", mail)
+    assert result.exit_code == 2 and ".eml files are not rewritten" in result.output
+    assert Path(mail).read_text().endswith(VAGUE)
