@@ -33,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from . import __version__
@@ -135,12 +137,26 @@ class CheckedDocument:
     diagnostics: list[types.Diagnostic] = field(default_factory=list)
 
 
+class AnsweringProtocol(LanguageServerProtocol):
+    """pygls logs a request whose params it cannot read and never answers it, so
+    the client waits for ever; this answers it with the JSON-RPC error."""
+
+    def structure_message(self, data: dict[str, Any]):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                self._send_response(data["id"], error=exc.to_response_error())
+            raise
+
+
 class ReplyLanguageServer(LanguageServer):
     """pygls server holding the options, the engine cache and the last check of
     each open document."""
 
     def __init__(self, options: LspOptions) -> None:
-        super().__init__(SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(SOURCE, __version__, protocol_cls=AnsweringProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.options = options
         self.engines = EngineCache()  # used only from the engine thread
         self.engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replylint-engine")

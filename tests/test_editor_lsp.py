@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import subprocess
 import sys
 import threading
 import time
@@ -476,6 +478,27 @@ def test_editor_lsp_survives_malformed_messages(lsp):
     session.open(uri, ERROR_REPLY)
     published = loop.run(session.diagnostics(uri, version=1))
     assert "cannot-reproduce" in _finding_codes(published)  # still checking
+
+
+def test_editor_lsp_answers_a_request_it_cannot_read(tmp_path):
+    """A request whose params do not fit its method gets JSON-RPC's Invalid
+    Params answer (user review: the client waited for ever). Raw frames: a
+    pygls client will not send such a request."""
+    def frame(message: dict) -> bytes:
+        body = json.dumps(message).encode()
+        return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+    requests = [{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
+                {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+                {"jsonrpc": "2.0", "id": 99, "method": "textDocument/hover", "params": {"bogus": 1}},
+                {"jsonrpc": "2.0", "id": 2, "method": "shutdown"}, {"jsonrpc": "2.0", "method": "exit"}]
+    server = subprocess.run([str(REPLYLINT), "lsp"], input=b"".join(map(frame, requests)), capture_output=True,
+                            cwd=tmp_path, timeout=120, check=False)
+    answers = [json.loads(part) for part in re.split(rb"Content-Length: \d+\r\n(?:[^\r\n]+\r\n)*\r\n", server.stdout)
+               if part.strip()]
+    answer = next((a for a in answers if a.get("id") == 99), None)
+    assert answer is not None and answer["error"]["code"] == -32602, answers
+    assert server.returncode == 0
 
 
 async def _request_unknown_method(session: Session):
