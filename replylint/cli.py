@@ -124,6 +124,11 @@ def run_check(paths: list[str], engines: Engines, stdin_filename: str | None, fm
                 item = read_path(p, fmt=fmt_hint, max_bytes=engines.engine(config).settings.max_bytes)
             except InputError as exc:
                 item = Result(source=p, error=str(exc))
+            else:
+                # An empty file passing with 100/100 hides a draft that was never
+                # saved; an editor's empty buffer (stdin) is left to pass.
+                if not item.text.strip():
+                    item = Result(source=p, error=f"{p}: is empty; there is no reply to check")
         groups.setdefault(config, []).append((i, item))
     for config, items in groups.items():
         engine = engines.engine(config)

@@ -244,3 +244,10 @@ def test_cli_fix_refuses_eml_with_a_failing_exit(run, tmp_path):
     result = run("fix", "--write", mail)
     assert result.exit_code == 2 and ".eml files are not rewritten" in result.output
     assert Path(mail).read_text().endswith(VAGUE)
+
+
+def test_cli_empty_file_is_an_error_but_an_empty_buffer_passes(run, tmp_path):
+    empty = write(tmp_path / "draft.txt", "\n  \n")
+    result = run("check", empty)
+    assert result.exit_code == 2 and "is empty; there is no reply to check" in result.output
+    assert run("check", "--stdin-filename", "draft.md", "-", input="").exit_code == 0
