@@ -180,11 +180,12 @@ def test_audit_folder_and_mbox_inputs(tmp_path):
     db = tmp_path / "audit.db"
     audit(tmp_path, "run", str(folder), str(mbox), "--db", str(db), "-j", "1", "--no-progress", "-q",
           "--agent-domain", "support.example.com")
+    # A file's id is its absolute path (unique per input); a mail's is its Message-ID.
     ids = sorted(r[0] for r in db_rows(db, "SELECT id FROM results"))
-    assert ids == ["3.html", "<m4@x>", "<r1@s>", "T7/1.txt", "T7/2.md"]
+    assert ids == sorted(["<m4@x>", "<r1@s>", *(str((folder / f).resolve()) for f in ("3.html", "T7/1.txt", "T7/2.md"))])
     assert db_rows(db, "SELECT ticket, direction FROM messages WHERE id = '<q1@c>'") == [("<q1@c>", "customer")]
     assert db_rows(db, "SELECT ticket FROM messages WHERE id = '<r1@s>'") == [("<q1@c>",)]
-    assert db_rows(db, "SELECT ticket FROM messages WHERE id = 'T7/1.txt'") == [("T7",)]
+    assert db_rows(db, f"SELECT ticket FROM messages WHERE id = '{(folder / 'T7/1.txt').resolve()}'") == [("T7",)]
     problems = db_rows(db, "SELECT file, line, why FROM problems ORDER BY file")
     assert (str(folder / "notes.pdf"), None, "skipped: not a reply file (.txt, .md, .html or .eml)") in problems
     assert any(p[0] == str(mbox) and p[1] == 19 and "Date header" in p[2] for p in problems)

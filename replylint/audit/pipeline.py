@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import AuditConfig
-from .readers import AGENT, Message, Problem, input_size, read_input
+from .readers import AGENT, Message, Problem, had_old_derived_id, input_size, read_input
 from .store import ReplyRow, Store, ticket_rows
 from .threads import ThreadChecks, run_thread_rules, thread_message, thread_ruleset_hash
 from .timeutil import from_utc_text, to_utc_text
@@ -62,6 +62,7 @@ class RunCounts:
     problems: int = 0  # rows/files reported and skipped
     errors: int = 0  # replies the engine could not check
     tickets_checked: int = 0
+    removed: int = 0  # stored messages with made-up ids that their input no longer yields
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -128,8 +129,8 @@ def run_audit(request: AuditRequest, store: Store,
             state["last_commit"] = now
             on_progress(done_bytes, counts)
 
-    def flush_messages(messages: list[Message]) -> None:
-        store.upsert_messages(messages, counts.read)
+    def flush_messages(messages: list[Message], input_key: str) -> None:
+        store.upsert_messages(messages, counts.read, input_key)
         counts.read += len(messages)
         agents = [m for m in messages if m.direction == AGENT]
         counts.customer += len(messages) - len(agents)
@@ -154,6 +155,8 @@ def run_audit(request: AuditRequest, store: Store,
             store.clear_problems(input_key)
             buffer: list[Message] = []
             problems: list[Problem] = []
+            read_ids: set[str] = set()
+            unreadable = False
             base = done_bytes
             for item, consumed in read_input(path, request.audit, settings.max_bytes):
                 done_bytes = base + consumed
@@ -163,19 +166,23 @@ def run_audit(request: AuditRequest, store: Store,
                         item = Problem(*_split_origin(item.origin), f"duplicate id {item.id!r} (first at {first}); skipped")
                     else:
                         seen[item.id] = item.origin
+                        read_ids.add(item.id)
                         buffer.append(item)
                 if isinstance(item, Problem):
+                    unreadable = unreadable or item.fatal
                     problems.append(item)
                     counts.problems += 1
                     if len(outcome.problems) < keep_problems:
                         outcome.problems.append(item)
                 if len(buffer) >= READ_CHUNK or len(problems) >= READ_CHUNK:
-                    flush_messages(buffer)
+                    flush_messages(buffer, input_key)
                     store.add_problems(input_key, problems, run_id)
                     buffer, problems = [], []
                     maybe_commit(done_bytes)
-            flush_messages(buffer)
+            flush_messages(buffer, input_key)
             store.add_problems(input_key, problems, run_id)
+            if not unreadable:  # read to the end: what it did not yield is gone from it
+                counts.removed += remove_gone_messages(store, path, read_ids)
             done_bytes = base + max(input_size(path), done_bytes - base)
             maybe_commit(done_bytes)
         if pending:
@@ -210,6 +217,31 @@ def _run_columns(counts: RunCounts) -> dict[str, int]:
             "customer": counts.customer, "problems": counts.problems, "errors": counts.errors}
 
 
+def remove_gone_messages(store: Store, path: Path, read_ids: set[str]) -> int:
+    """Remove the messages with made-up ids that ``path`` (just read in full)
+    no longer yields: an edited reply without an id column, a deleted file, or
+    a row stored under an older id scheme. Returns how many went."""
+    resolved = path.resolve()
+    gone = [i for i in store.derived_ids(str(resolved)) if i not in read_ids]
+    origin_files: dict[str, Path] = {}
+    for msg_id, ticket, direction, author, created_at, origin in list(store.messages_without_input()):
+        if msg_id in read_ids or not origin:
+            continue
+        file = _origin_file(origin)
+        if file not in origin_files:
+            origin_files[file] = Path(file).resolve()
+        from_here = origin_files[file] == resolved or origin_files[file].is_relative_to(resolved)
+        if from_here and had_old_derived_id(msg_id, ticket, direction, author, created_at, resolved):
+            gone.append(msg_id)
+    store.delete_messages(gone)
+    return len(gone)
+
+
+def _origin_file(origin: str) -> str:
+    file, _, line = origin.rpartition(":")
+    return file if file and (line.isdigit() or line == "None") else origin
+
+
 def _split_origin(origin: str) -> tuple[str, int | None]:
     file, _, line = origin.rpartition(":")
     return (file, int(line)) if line.isdigit() else (origin, None)
@@ -240,6 +272,7 @@ def run_threads(store: Store, request: AuditRequest, maybe_commit: Callable[[], 
     tickets were checked."""
     audit = request.audit
     calendar = audit.calendar()
+    store.delete_tickets_without_messages()
     as_of = request.as_of or from_utc_text(store.latest_message_time())
     if as_of is None:
         return 0

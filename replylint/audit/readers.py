@@ -45,6 +45,10 @@ class Message:
     text: str
     format: str
     origin: str  # where it came from: "file:line"
+    # True when replylint made the id up (no id column, no Message-ID): such a
+    # message is known only through its input, so a re-read of that input that
+    # no longer yields the id means the message is gone (edited, renamed, deleted).
+    derived_id: bool = False
 
     @property
     def text_hash(self) -> str:
@@ -56,6 +60,7 @@ class Problem:
     file: str
     line: int | None
     why: str
+    fatal: bool = False  # the whole input could not be read (not a single row): the run exits 2
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.why}" if self.line else f"{self.file}: {self.why}"
@@ -63,6 +68,31 @@ class Problem:
 
 def text_hash(text: str, fmt: str) -> str:
     return hashlib.blake2b(f"{fmt}\0{text}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def input_id(path: Path) -> str:
+    """What derived ids start with: the input's absolute path, so that two
+    inputs never share an id (ann/reply1.txt and bob/reply1.txt) and the same
+    input gives the same ids from any working directory."""
+    return str(path.resolve())
+
+
+def had_old_derived_id(msg_id: str, ticket: str | None, direction: str, author: str | None, created_at: str | None,
+                       input_path: Path) -> bool:
+    """Whether a message stored by an older replylint (which did not record its
+    input) has an id made up under the old schemes, which were not unique per
+    input: the path inside the folder, "export.jsonl:LINE", "box.mbox#N", or
+    "TICKET/CREATED/DIRECTION/AUTHOR/TEXTHASH". Such a row is replaced by the
+    same message under its new id, so it must go when its input is read again."""
+    if _MSGID.fullmatch(msg_id):
+        return False  # a Message-ID came from the mail itself
+    if input_path.is_dir() or input_path.suffix.lower() in REPLY_SUFFIXES:
+        return True
+    name = re.escape(input_path.name)
+    if re.fullmatch(rf"{name}:\d+|{name}#\d+", msg_id):
+        return True
+    prefix = f"{ticket}/{created_at}/{direction}/{author or ''}/"
+    return bool(ticket and created_at and msg_id.startswith(prefix) and re.fullmatch(r"[0-9a-f]{8}", msg_id[len(prefix):]))
 
 
 def input_size(path: Path) -> int:
@@ -80,7 +110,7 @@ def read_input(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tupl
         yield from read_folder(path, config, max_bytes)
         return
     if not path.exists():
-        yield Problem(str(path), None, "no such file or folder"), 0
+        yield Problem(str(path), None, "no such file or folder", fatal=True), 0
         return
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
@@ -171,12 +201,14 @@ def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, lin
     elif fmt not in ("text", "markdown", "html", "eml"):
         return Problem(file, line, f"field '{fmap['format']}' is {fmt!r} (use text, markdown, html or eml)")
     msg_id = optional_text("id")
+    derived = msg_id is None
     if msg_id is None:
         # No id column: derive one that survives re-exports (not the line number,
         # which shifts when rows are added) wherever the row says enough.
         msg_id = (f"{ticket}/{created}/{direction}/{author or ''}/{text_hash(text, fmt)[:8]}" if ticket and created
-                  else f"{Path(file).name}:{line}")
-    return Message(msg_id, ticket, direction, author, created, optional_text("status"), text, fmt, f"{file}:{line}")
+                  else f"{input_id(Path(file))}:{line}")
+    return Message(msg_id, ticket, direction, author, created, optional_text("status"), text, fmt, f"{file}:{line}",
+                   derived_id=derived)
 
 
 def _binary_lines(path: Path, consumed: list[int]) -> Iterator[bytes]:
@@ -205,7 +237,7 @@ def read_jsonl(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tupl
                 continue
             yield message_from_row(row, config, file, line_no, max_bytes), consumed[0]
     except OSError as exc:
-        yield Problem(file, None, f"cannot be read ({exc.strerror or exc})"), consumed[0]
+        yield Problem(file, None, f"cannot be read ({exc.strerror or exc})", fatal=True), consumed[0]
 
 
 def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = ",") -> Iterator[tuple[Message | Problem, int]]:
@@ -240,7 +272,8 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
                 missing = config.field_map["text"] not in header
                 if missing:
                     yield Problem(file, start_line, f"the header has no '{config.field_map['text']}' column "
-                                                    f"(columns: {', '.join(header[:12])}; map the text with --map text=COLUMN)"), consumed[0]
+                                                    f"(columns: {', '.join(header[:12])}; map the text with --map text=COLUMN)",
+                                  fatal=True), consumed[0]
                     return
                 continue
             if not any(f.strip() for f in fields):
@@ -250,7 +283,7 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
                 continue
             yield message_from_row(dict(zip(header, fields)), config, file, start_line, max_bytes), consumed[0]
     except OSError as exc:
-        yield Problem(file, None, f"cannot be read ({exc.strerror or exc})"), consumed[0]
+        yield Problem(file, None, f"cannot be read ({exc.strerror or exc})", fatal=True), consumed[0]
 
 
 # -- mail ----------------------------------------------------------------------
@@ -286,7 +319,8 @@ def message_from_mail(raw: str, origin: str, config: AuditConfig, roots: dict[st
             return Problem(file or origin, line_no, f"Date header: {exc}")
     if not msg.get_payload():
         return Problem(file or origin, line_no, "the message has no body")
-    return Message(own or fallback_id, root or fallback_id, direction, sender or None, created, None, raw, "eml", origin)
+    return Message(own or fallback_id, root or fallback_id, direction, sender or None, created, None, raw, "eml", origin,
+                   derived_id=own is None)
 
 
 def read_mbox(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:
@@ -301,7 +335,7 @@ def read_mbox(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple
         box = mailbox.mbox(str(path), create=False)
         keys = list(box.iterkeys())
     except (OSError, mailbox.Error) as exc:
-        yield Problem(file, None, f"cannot be read as mbox ({exc})"), input_size(path)
+        yield Problem(file, None, f"cannot be read as mbox ({exc})", fatal=True), input_size(path)
         return
     total = input_size(path)
     roots: dict[str, str] = {}
@@ -321,7 +355,7 @@ def read_mbox(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple
         except InputError as exc:
             yield Problem(file, line_no, str(exc).split(": ", 1)[-1]), consumed
             continue
-        yield message_from_mail(raw, f"{file}:{line_no}", config, roots, f"{path.name}#{index + 1}"), consumed
+        yield message_from_mail(raw, f"{file}:{line_no}", config, roots, f"{input_id(path)}#{index + 1}"), consumed
     box.close()
 
 
@@ -337,14 +371,16 @@ def read_reply_file(path: Path, base: Path, config: AuditConfig, max_bytes: int,
     except OSError as exc:
         return Problem(file, None, f"cannot be read ({exc.strerror or exc})")
     rel = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
+    reply_id = input_id(path)
     fmt = REPLY_SUFFIXES.get(path.suffix.lower(), "text")
     if fmt == "eml":
-        return message_from_mail(text, f"{file}:1", config, roots, rel)
+        return message_from_mail(text, f"{file}:1", config, roots, reply_id)
     if not text.strip():
         return Problem(file, None, "empty reply")
     # A folder per ticket (tickets/1234/reply-1.txt) makes the folder the ticket.
     parent = Path(rel).parent.as_posix()
-    return Message(rel, None if parent == "." else parent, AGENT, None, None, None, text, fmt, f"{file}:1")
+    return Message(reply_id, None if parent == "." else parent, AGENT, None, None, None, text, fmt, f"{file}:1",
+                   derived_id=True)
 
 
 def read_folder(folder: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:

@@ -8,6 +8,12 @@ Why these choices:
   a resumed run skips everything that reached the disk.
 - Upserts keyed by id: a reply checked twice (resume, re-export) replaces its
   row; nothing is counted twice.
+- Each message records the input it was read from (its absolute path) and
+  whether replylint made its id up. A made-up id exists only through its
+  input, so when that input is read again in full, its made-up ids that did not
+  come back (an edited row without an id column, a deleted file) are removed
+  with their results; ids from the export itself are kept (an export may be
+  incremental).
 - Findings in their own table so reports aggregate them in SQL; elements as a
   JSON object (their keys come from the check folders, not from this schema).
 """
@@ -29,7 +35,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS messages (
     id TEXT PRIMARY KEY, ticket TEXT, direction TEXT NOT NULL, author TEXT, created_at TEXT,
-    status TEXT, format TEXT, text_hash TEXT NOT NULL, text TEXT NOT NULL, origin TEXT, seq INTEGER);
+    status TEXT, format TEXT, text_hash TEXT NOT NULL, text TEXT NOT NULL, origin TEXT, seq INTEGER,
+    input TEXT, derived_id INTEGER);
 CREATE INDEX IF NOT EXISTS messages_ticket ON messages (ticket, created_at, seq);
 CREATE TABLE IF NOT EXISTS results (
     id TEXT PRIMARY KEY, text_hash TEXT NOT NULL, ruleset TEXT NOT NULL, kind TEXT, score INTEGER,
@@ -87,6 +94,13 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
+            # Databases from before inputs were recorded: their rows get the
+            # columns empty, and the pipeline claims them by origin.
+            for column, kind in (("input", "TEXT"), ("derived_id", "INTEGER")):
+                if column not in columns:
+                    self.db.execute(f"ALTER TABLE messages ADD COLUMN {column} {kind}")
+            self.db.execute("CREATE INDEX IF NOT EXISTS messages_input ON messages (input)")
             version = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if version is None:
                 self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
@@ -127,19 +141,52 @@ class Store:
             self.db.row_factory = None
 
     # -- messages and results ----------------------------------------------------
-    def upsert_messages(self, messages: Sequence[Message], first_seq: int) -> None:
+    def upsert_messages(self, messages: Sequence[Message], first_seq: int, input_key: str) -> None:
         self.db.executemany(
-            "INSERT INTO messages (id, ticket, direction, author, created_at, status, format, text_hash, text, origin, seq)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET ticket=excluded.ticket,"
+            "INSERT INTO messages (id, ticket, direction, author, created_at, status, format, text_hash, text, origin, seq,"
+            " input, derived_id)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET ticket=excluded.ticket,"
             " direction=excluded.direction, author=excluded.author, created_at=excluded.created_at,"
             " status=excluded.status, format=excluded.format, text_hash=excluded.text_hash, text=excluded.text,"
-            " origin=excluded.origin, seq=excluded.seq"
+            " origin=excluded.origin, seq=excluded.seq, input=excluded.input, derived_id=excluded.derived_id"
             # an unchanged message (a re-audit) is not rewritten
             " WHERE (messages.text_hash, messages.ticket, messages.direction, messages.author, messages.created_at,"
-            " messages.status, messages.origin) IS NOT (excluded.text_hash, excluded.ticket, excluded.direction,"
-            " excluded.author, excluded.created_at, excluded.status, excluded.origin)",
-            [(m.id, m.ticket, m.direction, m.author, m.created_at, m.status, m.format, h, m.text, m.origin, first_seq + i)
+            " messages.status, messages.origin, messages.input, messages.derived_id) IS NOT (excluded.text_hash,"
+            " excluded.ticket, excluded.direction, excluded.author, excluded.created_at, excluded.status, excluded.origin,"
+            " excluded.input, excluded.derived_id)",
+            [(m.id, m.ticket, m.direction, m.author, m.created_at, m.status, m.format, h, m.text, m.origin, first_seq + i,
+              input_key, int(m.derived_id))
              for i, (m, h) in enumerate((m, m.text_hash) for m in messages)])
+
+    def derived_ids(self, input_key: str) -> list[str]:
+        """The made-up ids stored for an input (see the module doc)."""
+        return [i for (i,) in self.db.execute("SELECT id FROM messages WHERE input = ? AND derived_id = 1", (input_key,))]
+
+    def messages_without_input(self) -> Iterator[tuple[str, str | None, str, str | None, str | None, str | None]]:
+        """(id, ticket, direction, author, created_at, origin) of rows written
+        before inputs were recorded."""
+        return self.db.execute("SELECT id, ticket, direction, author, created_at, origin FROM messages WHERE input IS NULL")
+
+    def delete_messages(self, ids: Sequence[str]) -> None:
+        """Messages gone from their input, with their results and findings."""
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(f"DELETE FROM messages WHERE id IN ({marks})", chunk)
+        self.delete_results(ids)
+
+    def delete_results(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(f"DELETE FROM findings WHERE reply_id IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM results WHERE id IN ({marks})", chunk)
+
+    def delete_tickets_without_messages(self) -> None:
+        """Thread findings of tickets none of whose messages is stored any more."""
+        for table in ("thread_findings", "tickets"):
+            self.db.execute(f"DELETE FROM {table} WHERE ticket NOT IN"
+                            " (SELECT ticket FROM messages WHERE ticket IS NOT NULL)")
 
     def current_hashes(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """id -> (text hash, rule set hash) of the stored results among ``ids``."""

@@ -1,0 +1,140 @@
+"""`replylint audit run` on awkward inputs, from a user review: ids unique per
+input, broken rows reported (file, line, why) and skipped while the run goes
+on, re-runs over an existing database that neither lose nor double-count a
+reply, and a clear exit 2 when nothing could be read."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from replylint.cli import main
+
+MAP = "text=body,agent=author,ticket=ticket_id,created_at=created,id=message_id,direction=from_role,status=state"
+
+
+def audit(*args: str, ok: bool = True):
+    runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner()
+    result = runner.invoke(main, ["audit", *args, "-j", "1", "--no-progress", "-q"], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, (result.output, getattr(result, "stderr", ""))
+    return result
+
+
+def stderr(result) -> str:
+    return getattr(result, "stderr", result.output)
+
+
+def db_rows(db: Path, sql: str, *args):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def write_jsonl(path: Path, rows) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def reply_texts(db: Path) -> list[str]:
+    return sorted(t for (t,) in db_rows(db, "SELECT m.text FROM results r JOIN messages m ON m.id = r.id"))
+
+
+ANN = "We restarted the service and it works now."
+BOB = "We fixed the bug in build 12 and deployed it."
+
+
+def two_folders(tmp_path: Path) -> tuple[Path, Path]:
+    ann, bob = tmp_path / "ann", tmp_path / "bob"
+    ann.mkdir()
+    bob.mkdir()
+    (ann / "reply1.txt").write_text(ANN)
+    (bob / "reply1.txt").write_text(BOB)
+    return ann, bob
+
+
+# -- 1. ids unique per input -----------------------------------------------------------
+
+def test_same_file_name_in_two_folders_gives_two_replies(tmp_path):
+    ann, bob = two_folders(tmp_path)
+    db = tmp_path / "a.db"
+    audit("run", str(ann), str(bob), "--db", str(db))
+    assert reply_texts(db) == sorted([ANN, BOB])
+    assert db_rows(db, "SELECT COUNT(*) FROM problems") == [(0,)]  # no "duplicate id"
+
+
+def test_folders_audited_one_after_the_other_keep_both_replies(tmp_path):
+    ann, bob = two_folders(tmp_path)
+    db = tmp_path / "a.db"
+    audit("run", str(bob), "--db", str(db))
+    audit("run", str(ann), "--db", str(db))
+    assert reply_texts(db) == sorted([ANN, BOB])  # Ann's reply did not replace Bob's
+
+
+def test_exports_without_ids_in_two_folders_keep_both_rows(tmp_path):
+    first = write_jsonl(tmp_path / "ann" / "export.jsonl", [{"text": ANN}])
+    second = write_jsonl(tmp_path / "bob" / "export.jsonl", [{"text": BOB}])
+    db = tmp_path / "a.db"
+    audit("run", str(first), str(second), "--db", str(db))
+    assert reply_texts(db) == sorted([ANN, BOB])
+    audit("run", str(first), "--db", str(db))
+    assert reply_texts(db) == sorted([ANN, BOB])
+
+
+def test_a_deleted_reply_file_leaves_the_database_on_the_next_run(tmp_path):
+    ann, _ = two_folders(tmp_path)
+    (ann / "reply2.txt").write_text(BOB)
+    db = tmp_path / "a.db"
+    audit("run", str(ann), "--db", str(db))
+    (ann / "reply2.txt").unlink()
+    result = audit("run", str(ann), "--db", str(db))
+    assert reply_texts(db) == [ANN]
+    assert "1 stored messages no longer in their input" in stderr(result)
+
+
+def test_rows_with_export_ids_stay_when_a_later_export_lacks_them(tmp_path):
+    """An export may be incremental: only made-up ids are tied to their input."""
+    export = tmp_path / "e.jsonl"
+    row = {"message_id": "a1", "ticket_id": "T1", "from_role": "agent", "created": "2024-06-10T11:00:00Z", "body": ANN}
+    write_jsonl(export, [row])
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db), "--map", MAP)
+    write_jsonl(export, [dict(row, message_id="a2", body=BOB)])
+    audit("run", str(export), "--db", str(db), "--map", MAP)
+    assert sorted(i for (i,) in db_rows(db, "SELECT id FROM results")) == ["a1", "a2"]
+
+
+def _make_old_database(db: Path, old_ids: dict[str, str]) -> None:
+    """Turn a database into what replylint wrote before inputs were recorded:
+    no input columns, and the old ids (path inside the folder, file:LINE)."""
+    con = sqlite3.connect(db)
+    with con:
+        for new, old in old_ids.items():
+            con.execute("UPDATE messages SET id = ? WHERE id = ?", (old, new))
+            con.execute("UPDATE results SET id = ? WHERE id = ?", (old, new))
+            con.execute("UPDATE findings SET reply_id = ? WHERE reply_id = ?", (old, new))
+        con.execute("DROP INDEX messages_input")
+        con.execute("ALTER TABLE messages DROP COLUMN input")
+        con.execute("ALTER TABLE messages DROP COLUMN derived_id")
+    con.close()
+
+
+def test_rerun_over_a_database_with_old_ids_does_not_double_count(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # old origins were written as given, relative to where the audit ran
+    ann, _ = two_folders(tmp_path)
+    export = write_jsonl(tmp_path / "export.jsonl", [{"text": BOB}])
+    db = tmp_path / "a.db"
+    audit("run", "ann", "export.jsonl", "--db", str(db))
+    _make_old_database(db, {str((ann / "reply1.txt").resolve()): "reply1.txt", f"{export.resolve()}:1": "export.jsonl:1"})
+    assert sorted(i for (i,) in db_rows(db, "SELECT id FROM results")) == ["export.jsonl:1", "reply1.txt"]
+    result = audit("run", "ann", "export.jsonl", "--db", str(db))
+    assert reply_texts(db) == sorted([ANN, BOB])  # each once, under its new id
+    assert db_rows(db, "SELECT COUNT(*) FROM messages") == [(2,)]
+    assert db_rows(db, "SELECT COUNT(*) FROM findings WHERE reply_id NOT IN (SELECT id FROM results)") == [(0,)]
+    assert "2 stored messages no longer in their input" in stderr(result)
