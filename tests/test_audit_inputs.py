@@ -138,3 +138,20 @@ def test_rerun_over_a_database_with_old_ids_does_not_double_count(tmp_path, monk
     assert db_rows(db, "SELECT COUNT(*) FROM messages") == [(2,)]
     assert db_rows(db, "SELECT COUNT(*) FROM findings WHERE reply_id NOT IN (SELECT id FROM results)") == [(0,)]
     assert "2 stored messages no longer in their input" in stderr(result)
+
+
+# -- 4. a lone surrogate escape in JSONL ----------------------------------------------
+
+def test_lone_surrogate_in_jsonl_is_reported_and_the_run_goes_on(tmp_path):
+    export = tmp_path / "e.jsonl"
+    export.write_text('{"id": "s1", "text": "' + ANN + '"}\n'
+                      '{"id": "s2", "text": "Thanks \\ud83d"}\n'  # valid JSON, half an emoji
+                      '{"id": "s3", "text": "' + BOB + '"}\n', encoding="utf-8")
+    db = tmp_path / "a.db"
+    result = audit("run", str(export), "--db", str(db))
+    assert reply_texts(db) == sorted([ANN, BOB])
+    assert db_rows(db, "SELECT line, why FROM problems") == [
+        (2, ("field 'text' has a lone surrogate escape (\\ud83d at character 8), which is not text (often an emoji cut "
+             "in half by the exporter); fix or remove it in the export"))]
+    assert f"{export}:2" in stderr(result) and "1 rows/files skipped" in stderr(result)
+    audit("run", str(export), "--db", str(db))  # the re-run does not crash either

@@ -32,6 +32,9 @@ REPLY_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown
                   ".html": "html", ".htm": "html", ".eml": "eml"}
 TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 AGENT, CUSTOMER = "agent", "customer"
+# JSON may spell half of a UTF-16 pair ("\ud83d"): valid JSON, but not text that
+# can be stored or checked.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,12 @@ def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, lin
     elif fmt not in ("text", "markdown", "html", "eml"):
         return Problem(file, line, f"field '{fmap['format']}' is {fmt!r} (use text, markdown, html or eml)")
     msg_id = optional_text("id")
+    for name, value in (("text", text), ("id", msg_id), ("ticket", ticket), ("agent", author), ("status", optional_text("status"))):
+        bad = _SURROGATE.search(value) if value else None
+        if bad:
+            return Problem(file, line, f"field '{fmap[name]}' has a lone surrogate escape (\\u{ord(bad.group()):04x} at "
+                                       f"character {bad.start() + 1}), which is not text (often an emoji cut in half by the "
+                                       "exporter); fix or remove it in the export")
     derived = msg_id is None
     if msg_id is None:
         # No id column: derive one that survives re-exports (not the line number,
