@@ -155,3 +155,38 @@ def test_lone_surrogate_in_jsonl_is_reported_and_the_run_goes_on(tmp_path):
              "in half by the exporter); fix or remove it in the export"))]
     assert f"{export}:2" in stderr(result) and "1 rows/files skipped" in stderr(result)
     audit("run", str(export), "--db", str(db))  # the re-run does not crash either
+
+
+# -- 3. a CSV row with an unclosed quote ----------------------------------------------------
+
+CSV_HEAD = "id,ticket,direction,created_at,text\n"
+
+
+def test_csv_row_with_unclosed_quote_is_reported_and_the_rows_after_it_are_read(tmp_path):
+    export = tmp_path / "q.csv"
+    export.write_text(CSV_HEAD
+                      + "q1,T1,agent,2024-05-01T10:00:00Z,We restarted the service.\n"
+                      + 'q2,T1,agent,2024-05-01T11:00:00Z,"Broken quote here\n'
+                      + "q3,T1,agent,2024-05-01T12:00:00Z,We fixed the bug in build 12.\n"
+                      + "q4,T1,agent,2024-05-01T13:00:00Z,We replaced the cable.\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    result = audit("run", str(export), "--db", str(db))
+    assert sorted(i for (i,) in db_rows(db, "SELECT id FROM results")) == ["q1", "q3", "q4"]
+    assert db_rows(db, "SELECT text FROM messages WHERE id = 'q3'") == [("We fixed the bug in build 12.",)]
+    [(line, why)] = db_rows(db, "SELECT line, why FROM problems")
+    assert line == 3 and "a quote opened in this row is never closed" in why and "fix its quotes" in why
+    assert f"{export}:3" in stderr(result) and "1 rows/files skipped" in stderr(result)
+
+
+def test_csv_stray_quote_closed_by_a_later_row_loses_no_row(tmp_path):
+    export = tmp_path / "q.csv"
+    export.write_text(CSV_HEAD
+                      + 'q2,T1,agent,2024-05-01T11:00:00Z,"Broken quote here\n'
+                      + "q3,T1,agent,2024-05-01T12:00:00Z,We fixed the bug in build 12.\n"
+                      + 'q4,T1,agent,2024-05-01T13:00:00Z,"We replaced the ""old"" cable."\n'
+                      + "q5,T1,agent,2024-05-01T14:00:00Z,\"We checked the logs,\nall of them.\"\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db))
+    assert dict(db_rows(db, "SELECT id, text FROM messages")) == {
+        "q3": "We fixed the bug in build 12.", "q4": 'We replaced the "old" cable.', "q5": "We checked the logs,\nall of them."}
+    assert [line for (line,) in db_rows(db, "SELECT line FROM problems")] == [2]

@@ -18,6 +18,7 @@ import hashlib
 import json
 import mailbox
 import re
+from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -253,29 +254,51 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
     file = str(path)
     consumed = [0]
 
-    def decoded() -> Iterator[str]:
-        for i, raw in enumerate(_binary_lines(path, consumed)):
-            if i == 0 and raw.startswith(b"\xef\xbb\xbf"):
+    def decoded() -> Iterator[tuple[int, str]]:
+        for line_no, raw in enumerate(_binary_lines(path, consumed), start=1):
+            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
-                yield raw.decode("utf-8")
+                yield line_no, raw.decode("utf-8")
             except UnicodeDecodeError:
-                yield raw.decode("cp1252", errors="replace")  # spreadsheet exports from Windows
+                yield line_no, raw.decode("cp1252", errors="replace")  # spreadsheet exports from Windows
+
+    lines = decoded()
+    # A stray quote makes the csv module read the rows after it as one quoted
+    # field. The physical lines of each record are kept, so that when the record
+    # turns out broken, the lines after its first are read again as rows.
+    record_lines: list[tuple[int, str]] = []
+    read_again: deque[tuple[int, str]] = deque()
+
+    def feed() -> Iterator[str]:
+        while True:
+            item = read_again.popleft() if read_again else next(lines, None)
+            if item is None:
+                return
+            record_lines.append(item)
+            yield item[1]
 
     try:
-        reader = csv.reader(decoded(), delimiter=delimiter)
+        reader = csv.reader(feed(), delimiter=delimiter, strict=True)
         header: list[str] | None = None
-        last_line = 0
         while True:
+            record_lines.clear()
             try:
                 fields = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
-                yield Problem(file, last_line + 1, f"not valid CSV ({exc})"), consumed[0]
-                last_line = reader.line_num
+                if not record_lines:
+                    break
+                first_line, later = record_lines[0][0], record_lines[1:]
+                why = (f"not valid CSV ({exc}: a quote opened in this row is never closed)" if "end of data" in str(exc)
+                       else f"not valid CSV ({exc})")
+                yield Problem(file, first_line, f"{why}; the row is skipped, fix its quotes in the export"), consumed[0]
+                read_again.extendleft(reversed(later))
+                # the old reader may have seen the end of the input: start a new one
+                reader = csv.reader(feed(), delimiter=delimiter, strict=True)
                 continue
-            start_line, last_line = last_line + 1, reader.line_num
+            start_line = record_lines[0][0]
             if header is None:
                 header = [h.strip() for h in fields]
                 missing = config.field_map["text"] not in header
