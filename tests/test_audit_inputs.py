@@ -190,3 +190,48 @@ def test_csv_stray_quote_closed_by_a_later_row_loses_no_row(tmp_path):
     assert dict(db_rows(db, "SELECT id, text FROM messages")) == {
         "q3": "We fixed the bug in build 12.", "q4": 'We replaced the "old" cable.', "q5": "We checked the logs,\nall of them."}
     assert [line for (line,) in db_rows(db, "SELECT line FROM problems")] == [2]
+
+
+# -- 10. wrong input or wrong mapping: exit 2 with one clear error -------------------------
+
+def test_missing_input_exits_2_and_names_it(tmp_path):
+    result = audit("run", str(tmp_path / "nonexist.jsonl"), "--db", str(tmp_path / "a.db"), ok=False)
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'nonexist.jsonl'}: no such file or folder" in stderr(result)
+
+
+def test_csv_header_without_a_mapped_column_exits_2(tmp_path):
+    export = tmp_path / "e.csv"
+    export.write_text(CSV_HEAD + "q1,T1,agent,2024-05-01T10:00:00Z,We restarted the service.\n", encoding="utf-8")
+    result = audit("run", str(export), "--db", str(tmp_path / "a.db"), "--map", "direction=role", ok=False)
+    assert result.exit_code == 2
+    assert (f"error: {export}:1: the header has no 'role' (mapped to direction) column "
+            "(its columns: id, ticket, direction, created_at, text); name the right column with --map direction=COLUMN"
+            ) in stderr(result)
+
+
+def test_jsonl_mapping_that_matches_no_row_exits_2(tmp_path):
+    export = write_jsonl(tmp_path / "e.jsonl", [{"text": ANN}, {"text": BOB}])
+    result = audit("run", str(export), "--db", str(tmp_path / "a.db"), "--map", "text=content", ok=False)
+    assert result.exit_code == 2
+    err = stderr(result)
+    assert f"{export}:1: no 'content' field" in err
+    assert "no message could be read" in err and "2 rows/files skipped" in err
+
+
+def test_empty_inputs_are_reported_and_alone_exit_2(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    header_only = tmp_path / "h.csv"
+    header_only.write_text(CSV_HEAD)
+    folder = tmp_path / "none"
+    folder.mkdir()
+    db = tmp_path / "a.db"
+    for path, why in ((empty, "is empty (no rows)"), (header_only, "has a header but no rows"),
+                      (folder, "is an empty folder (no .txt, .md, .html or .eml replies in it)")):
+        result = audit("run", str(path), "--db", str(db), ok=False)
+        assert result.exit_code == 2 and f"skipped {path}: {why}" in stderr(result), stderr(result)
+    # Next to an input that has replies, an empty one is a warning, not an error.
+    good = write_jsonl(tmp_path / "good.jsonl", [{"text": ANN}])
+    result = audit("run", str(good), str(empty), "--db", str(db))
+    assert f"skipped {empty}: is empty (no rows)" in stderr(result) and "1 rows/files skipped" in stderr(result)

@@ -191,6 +191,10 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
         as_of_moment = parse_timestamp(as_of, zone(audit_cfg.timezone)) if as_of else None
     except (ConfigError, TimeError) as exc:
         raise Fail(f"{exc}") from None
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        raise Fail(f"{', '.join(missing)}: no such file or folder (give ticket exports .jsonl/.csv/.tsv, folders of replies, "
+                   "mbox files or .txt/.md/.html/.eml replies)")
     jobs = jobs or os.cpu_count() or 1
     request = AuditRequest(tuple(inputs), spec, audit_cfg, threads, jobs=jobs, engine=engine_kind, scheduler=scheduler,
                            as_of=as_of_moment, recheck=recheck)
@@ -216,10 +220,18 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
         click.echo(f"replylint: {c.removed} stored messages no longer in their input (edited or deleted, or stored under"
                    " an older id) removed with their results", err=True)
     for p in outcome.problems[:10]:
-        click.echo(f"replylint: skipped {p}", err=True)
+        if not p.fatal:  # those are the error below
+            click.echo(f"replylint: skipped {p}", err=True)
     if c.problems > 10:
         click.echo(f"replylint: ... and {c.problems - 10} more skipped (see the report)", err=True)
     _write_reports(db_path, outputs, output_format, threads, _rule_summaries(settings), audit_cfg, quiet)
+    # After the reports: what could be read is stored and shown, but a run that
+    # missed an input or read nothing must not look like a clean one.
+    if outcome.unreadable:
+        raise Fail("; ".join(str(p) for p in outcome.unreadable))
+    if c.read == 0:
+        raise Fail(f"no message could be read from {', '.join(str(p) for p in inputs)} ({c.problems} rows/files skipped, "
+                   "see above); check the inputs and the --map of their columns")
 
 
 def _run_with_progress(request, store, show: bool):

@@ -74,6 +74,7 @@ class RunOutcome:
     counts: RunCounts
     seconds: float
     problems: list[Problem] = field(default_factory=list)  # the first ones, for the terminal
+    unreadable: list[Problem] = field(default_factory=list)  # inputs that could not be read at all
 
 
 def start_checkers(request: AuditRequest):
@@ -169,7 +170,9 @@ def run_audit(request: AuditRequest, store: Store,
                         read_ids.add(item.id)
                         buffer.append(item)
                 if isinstance(item, Problem):
-                    unreadable = unreadable or item.fatal
+                    if item.fatal:
+                        unreadable = True
+                        outcome.unreadable.append(item)
                     problems.append(item)
                     counts.problems += 1
                     if len(outcome.problems) < keep_problems:

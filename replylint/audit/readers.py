@@ -231,10 +231,12 @@ def _binary_lines(path: Path, consumed: list[int]) -> Iterator[bytes]:
 def read_jsonl(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:
     file = str(path)
     consumed = [0]
+    rows = 0
     try:
         for line_no, raw in enumerate(_binary_lines(path, consumed), start=1):
             if not raw.strip():
                 continue
+            rows += 1
             if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
@@ -246,6 +248,8 @@ def read_jsonl(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tupl
                 yield Problem(file, line_no, f"a JSON {type(row).__name__}, not an object"), consumed[0]
                 continue
             yield message_from_row(row, config, file, line_no, max_bytes), consumed[0]
+        if rows == 0:
+            yield Problem(file, None, "is empty (no rows)"), consumed[0]
     except OSError as exc:
         yield Problem(file, None, f"cannot be read ({exc.strerror or exc})", fatal=True), consumed[0]
 
@@ -301,19 +305,29 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
             start_line = record_lines[0][0]
             if header is None:
                 header = [h.strip() for h in fields]
-                missing = config.field_map["text"] not in header
+                # Checked once here rather than row by row: a wrong mapping would
+                # otherwise skip every row with the same complaint.
+                missing = [name for name in sorted({"text"} | config.mapped) if config.field_map[name] not in header]
                 if missing:
-                    yield Problem(file, start_line, f"the header has no '{config.field_map['text']}' column "
-                                                    f"(columns: {', '.join(header[:12])}; map the text with --map text=COLUMN)",
+                    columns = " or ".join(f"'{config.field_map[n]}'" + (f" (mapped to {n})" if n in config.mapped else "")
+                                          for n in missing)
+                    yield Problem(file, start_line, f"the header has no {columns} column (its columns: {', '.join(header[:12])}); "
+                                                    f"name the right column with --map {missing[0]}=COLUMN",
                                   fatal=True), consumed[0]
                     return
+                rows = 0
                 continue
             if not any(f.strip() for f in fields):
                 continue
+            rows += 1
             if len(fields) != len(header):
                 yield Problem(file, start_line, f"has {len(fields)} fields, the header has {len(header)}"), consumed[0]
                 continue
             yield message_from_row(dict(zip(header, fields)), config, file, start_line, max_bytes), consumed[0]
+        if header is None:
+            yield Problem(file, None, "is empty (no header row, no rows)"), consumed[0]
+        elif rows == 0:
+            yield Problem(file, None, "has a header but no rows"), consumed[0]
     except OSError as exc:
         yield Problem(file, None, f"cannot be read ({exc.strerror or exc})", fatal=True), consumed[0]
 
@@ -371,6 +385,8 @@ def read_mbox(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple
         return
     total = input_size(path)
     roots: dict[str, str] = {}
+    if not keys:
+        yield Problem(file, None, "has no mail messages in it"), total
     for index, key in enumerate(keys):
         line_no = starts[index] if index < len(starts) else None
         consumed = total * (index + 1) // max(1, len(keys))
@@ -418,12 +434,16 @@ def read_reply_file(path: Path, base: Path, config: AuditConfig, max_bytes: int,
 def read_folder(folder: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:
     consumed = 0
     roots: dict[str, str] = {}
+    files = 0
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue  # .git, .DS_Store: not part of the export
+        files += 1
         consumed += input_size(path)
         if path.suffix.lower() not in REPLY_SUFFIXES:
             yield Problem(str(path), None, "skipped: not a reply file (.txt, .md, .html or .eml)"), consumed
             continue
         yield read_reply_file(path, folder, config, max_bytes, roots), consumed
 
+    if files == 0:
+        yield Problem(str(folder), None, "is an empty folder (no .txt, .md, .html or .eml replies in it)"), consumed
