@@ -235,3 +235,54 @@ def test_empty_inputs_are_reported_and_alone_exit_2(tmp_path):
     good = write_jsonl(tmp_path / "good.jsonl", [{"text": ANN}])
     result = audit("run", str(good), str(empty), "--db", str(db))
     assert f"skipped {empty}: is empty (no rows)" in stderr(result) and "1 rows/files skipped" in stderr(result)
+
+
+# -- 2. an edited reply in an export without an id column -----------------------------------
+
+NO_ID_MAP = "text=body,agent=author,ticket=ticket_id,created_at=created,direction=from_role"
+
+
+def _no_id_rows(first_body: str):
+    return [{"ticket_id": "T1", "author": "Sam", "from_role": "agent", "created": "2024-06-10T11:00:00Z", "body": first_body},
+            {"ticket_id": "T1", "author": "Sam", "from_role": "agent", "created": "2024-06-11T11:00:00Z", "body": BOB}]
+
+
+def test_edited_reply_without_id_column_is_replaced_not_added(tmp_path):
+    export = write_jsonl(tmp_path / "e.jsonl", _no_id_rows(ANN))
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db), "--map", NO_ID_MAP)
+    ids = db_rows(db, "SELECT id FROM messages ORDER BY created_at")
+    edited = "We restarted the service on all three nodes and it works now."
+    write_jsonl(export, _no_id_rows(edited))
+    result = audit("run", str(export), "--db", str(db), "--map", NO_ID_MAP)
+    assert reply_texts(db) == sorted([edited, BOB])
+    assert db_rows(db, "SELECT COUNT(*) FROM messages WHERE ticket = 'T1'") == [(2,)]  # the thread has two messages
+    assert db_rows(db, "SELECT checked, unchanged FROM runs ORDER BY id DESC LIMIT 1") == [(1, 1)]
+    # The same reply, under the same id: replaced in place, not removed and added.
+    assert db_rows(db, "SELECT id FROM messages ORDER BY created_at") == ids
+    assert "no longer in their input" not in stderr(result)
+
+
+def test_two_replies_in_the_same_second_without_id_column_are_both_kept(tmp_path):
+    rows = _no_id_rows(ANN)
+    rows[1]["created"] = rows[0]["created"]
+    export = write_jsonl(tmp_path / "e.jsonl", rows)
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db), "--map", NO_ID_MAP)
+    assert reply_texts(db) == sorted([ANN, BOB])
+    assert db_rows(db, "SELECT COUNT(*) FROM problems") == [(0,)]
+
+
+def test_rerun_over_a_database_with_text_hash_ids_does_not_double_count(tmp_path):
+    from replylint.audit.readers import text_hash
+
+    export = write_jsonl(tmp_path / "e.jsonl", _no_id_rows(ANN))
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db), "--map", NO_ID_MAP)
+    key = "T1/2024-06-10T11:00:00Z/agent/Sam"
+    _make_old_database(db, {key: f"{key}/{text_hash(ANN, 'text')[:8]}"})  # the id scheme before the fix
+    edited = "We restarted the service on all three nodes and it works now."
+    write_jsonl(export, _no_id_rows(edited))
+    audit("run", str(export), "--db", str(db), "--map", NO_ID_MAP)
+    assert reply_texts(db) == sorted([edited, BOB])
+    assert db_rows(db, "SELECT COUNT(*) FROM messages") == [(2,)]

@@ -20,7 +20,7 @@ import mailbox
 import re
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -153,7 +153,27 @@ def _lookup(row: Mapping[str, Any], column: str) -> Any:
     return value
 
 
-def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, line: int, max_bytes: int) -> Message | Problem:
+@dataclass
+class RowIds:
+    """Ids for the rows of one export that has no id column. Built from what
+    the row says, not from its text (an edited reply keeps its id and replaces
+    the old version) nor its line (rows added above it would shift it)."""
+
+    input_id: str
+    repeats: dict[str, int] = field(default_factory=dict)
+
+    def for_row(self, ticket: str | None, created: str | None, direction: str, author: str | None, line: int) -> str:
+        if not (ticket and created):
+            return f"{self.input_id}:{line}"
+        key = f"{ticket}/{created}/{direction}/{author or ''}"
+        # Two messages by the same author in the same ticket and second: the
+        # second is "#2", the same one again on every re-read of the input.
+        self.repeats[key] = self.repeats.get(key, 0) + 1
+        return key if self.repeats[key] == 1 else f"{key}#{self.repeats[key]}"
+
+
+def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, line: int, max_bytes: int,
+                     row_ids: RowIds) -> Message | Problem:
     """One export row -> Message, or the Problem that makes it unusable."""
     fmap = config.field_map
 
@@ -213,10 +233,7 @@ def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, lin
                                        "exporter); fix or remove it in the export")
     derived = msg_id is None
     if msg_id is None:
-        # No id column: derive one that survives re-exports (not the line number,
-        # which shifts when rows are added) wherever the row says enough.
-        msg_id = (f"{ticket}/{created}/{direction}/{author or ''}/{text_hash(text, fmt)[:8]}" if ticket and created
-                  else f"{input_id(Path(file))}:{line}")
+        msg_id = row_ids.for_row(ticket, created, direction, author, line)
     return Message(msg_id, ticket, direction, author, created, optional_text("status"), text, fmt, f"{file}:{line}",
                    derived_id=derived)
 
@@ -232,6 +249,7 @@ def read_jsonl(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tupl
     file = str(path)
     consumed = [0]
     rows = 0
+    row_ids = RowIds(input_id(path))
     try:
         for line_no, raw in enumerate(_binary_lines(path, consumed), start=1):
             if not raw.strip():
@@ -247,7 +265,7 @@ def read_jsonl(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tupl
             if not isinstance(row, dict):
                 yield Problem(file, line_no, f"a JSON {type(row).__name__}, not an object"), consumed[0]
                 continue
-            yield message_from_row(row, config, file, line_no, max_bytes), consumed[0]
+            yield message_from_row(row, config, file, line_no, max_bytes, row_ids), consumed[0]
         if rows == 0:
             yield Problem(file, None, "is empty (no rows)"), consumed[0]
     except OSError as exc:
@@ -268,6 +286,7 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
                 yield line_no, raw.decode("cp1252", errors="replace")  # spreadsheet exports from Windows
 
     lines = decoded()
+    row_ids = RowIds(input_id(path))
     # A stray quote makes the csv module read the rows after it as one quoted
     # field. The physical lines of each record are kept, so that when the record
     # turns out broken, the lines after its first are read again as rows.
@@ -323,7 +342,7 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
             if len(fields) != len(header):
                 yield Problem(file, start_line, f"has {len(fields)} fields, the header has {len(header)}"), consumed[0]
                 continue
-            yield message_from_row(dict(zip(header, fields)), config, file, start_line, max_bytes), consumed[0]
+            yield message_from_row(dict(zip(header, fields)), config, file, start_line, max_bytes, row_ids), consumed[0]
         if header is None:
             yield Problem(file, None, "is empty (no header row, no rows)"), consumed[0]
         elif rows == 0:
