@@ -18,7 +18,8 @@ MAP = "text=body,agent=author,ticket=ticket_id,created_at=created,id=message_id,
 
 def audit(*args: str, ok: bool = True):
     runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner()
-    result = runner.invoke(main, ["audit", *args, "-j", "1", "--no-progress", "-q"], catch_exceptions=False)
+    run_options = ["-j", "1", "--no-progress"] if args[0] == "run" else []
+    result = runner.invoke(main, ["audit", *args, *run_options, "-q"], catch_exceptions=False)
     if ok:
         assert result.exit_code == 0, (result.output, getattr(result, "stderr", ""))
     return result
@@ -286,3 +287,22 @@ def test_rerun_over_a_database_with_text_hash_ids_does_not_double_count(tmp_path
     audit("run", str(export), "--db", str(db), "--map", NO_ID_MAP)
     assert reply_texts(db) == sorted([edited, BOB])
     assert db_rows(db, "SELECT COUNT(*) FROM messages") == [(2,)]
+
+
+# -- 11. a message changed from agent to customer -------------------------------------------
+
+def test_message_changed_to_customer_is_no_longer_counted_as_a_reply(tmp_path):
+    rows = [{"message_id": "m1", "ticket_id": "T1", "from_role": "agent", "created": "2024-06-10T11:00:00Z", "body": ANN},
+            {"message_id": "m2", "ticket_id": "T1", "from_role": "agent", "created": "2024-06-11T11:00:00Z", "body": BOB}]
+    export = write_jsonl(tmp_path / "e.jsonl", rows)
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db), "--map", MAP)
+    rows[1]["from_role"] = "customer"
+    write_jsonl(export, rows)
+    audit("run", str(export), "--db", str(db), "--map", MAP)
+    out = tmp_path / "r.json"
+    audit("report", "--db", str(db), "--out", str(out))
+    summary = json.loads(out.read_text())["summary"]
+    assert (summary["replies"], summary["customer_messages"]) == (1, 1)
+    assert db_rows(db, "SELECT id FROM results") == [("m1",)]
+    assert db_rows(db, "SELECT COUNT(*) FROM findings WHERE reply_id = 'm2'") == [(0,)]

@@ -135,6 +135,9 @@ def run_audit(request: AuditRequest, store: Store,
         counts.read += len(messages)
         agents = [m for m in messages if m.direction == AGENT]
         counts.customer += len(messages) - len(agents)
+        # A message now marked as the customer's may have been scored as our
+        # reply before: its result must not count as a reply any more.
+        store.delete_results([m.id for m in messages if m.direction != AGENT])
         stored = {} if request.recheck else store.current_hashes([m.id for m in agents])
         for m in agents:
             th = m.text_hash
