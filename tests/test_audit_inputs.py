@@ -306,3 +306,24 @@ def test_message_changed_to_customer_is_no_longer_counted_as_a_reply(tmp_path):
     assert (summary["replies"], summary["customer_messages"]) == (1, 1)
     assert db_rows(db, "SELECT id FROM results") == [("m1",)]
     assert db_rows(db, "SELECT COUNT(*) FROM findings WHERE reply_id = 'm2'") == [(0,)]
+
+
+# -- 12. a .txt reply that starts with "From " ------------------------------------------------
+
+def test_txt_reply_starting_with_from_is_a_reply_not_an_mbox(tmp_path):
+    text = "From our side, we reproduced the crash on version 4.2 and fixed it in build 4.2.1."
+    reply = tmp_path / "from.txt"
+    reply.write_text(text)
+    db = tmp_path / "a.db"
+    audit("run", str(reply), "--db", str(db))
+    assert reply_texts(db) == [text]
+    assert db_rows(db, "SELECT COUNT(*) FROM problems") == [(0,)]
+
+
+def test_mbox_without_a_suffix_is_still_read_as_mail(tmp_path):
+    box = tmp_path / "Inbox"
+    box.write_text("From sam@support.example.com Mon Jun 10 11:00:00 2024\nFrom: Sam <sam@support.example.com>\n"
+                   "Message-ID: <r1@s>\nDate: Mon, 10 Jun 2024 11:00:00 +0000\nSubject: Re: login\n\n" + ANN + "\n")
+    db = tmp_path / "a.db"
+    audit("run", str(box), "--db", str(db))
+    assert db_rows(db, "SELECT id FROM results") == [("<r1@s>",)]

@@ -121,20 +121,26 @@ def read_input(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tupl
         kind = TABLE_SUFFIXES[suffix]
         yield from (read_jsonl(path, config, max_bytes) if kind == "jsonl" else read_csv(path, config, max_bytes, "\t" if kind == "tsv" else ","))
         return
-    if suffix == ".mbox" or _starts_with_from_line(path):
-        yield from read_mbox(path, config, max_bytes)
-        return
+    # A reply's suffix wins over sniffing: "From our side, we reproduced..." is a
+    # reply, not an mbox. Mail clients often save an mbox without a suffix (Inbox).
     if suffix in REPLY_SUFFIXES:
         item = read_reply_file(path, path.parent, config, max_bytes, {})
         yield item, input_size(path)
         return
+    if suffix == ".mbox" or _starts_with_from_line(path):
+        yield from read_mbox(path, config, max_bytes)
+        return
     yield Problem(str(path), None, "unknown input type (give .jsonl, .csv, .tsv, .mbox, a folder, or .txt/.md/.html/.eml files)"), input_size(path)
+
+
+# An mbox separator: "From sender@example.com Mon Jun 10 09:00:00 2024".
+_FROM_LINE = re.compile(rb"From \S+ +.*\b\d{1,2}:\d{2}")
 
 
 def _starts_with_from_line(path: Path) -> bool:
     try:
         with path.open("rb") as fh:
-            return fh.read(5) == b"From "
+            return bool(_FROM_LINE.match(fh.readline(1000)))
     except OSError:
         return False
 
