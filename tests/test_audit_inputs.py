@@ -327,3 +327,35 @@ def test_mbox_without_a_suffix_is_still_read_as_mail(tmp_path):
     db = tmp_path / "a.db"
     audit("run", str(box), "--db", str(db))
     assert db_rows(db, "SELECT id FROM results") == [("<r1@s>",)]
+
+
+# -- 6. one bad timestamp ------------------------------------------------------------------------
+
+def test_implausible_timestamp_is_reported_and_does_not_become_the_export_end(tmp_path):
+    rows = [{"message_id": "c1", "ticket_id": "T1", "from_role": "customer", "created": "2024-06-10T09:00:00Z",
+             "body": "The token API returns 400."},
+            {"message_id": "a1", "ticket_id": "T1", "from_role": "agent", "created": "2024-06-10T11:00:00Z", "body": ANN},
+            {"message_id": "a2", "ticket_id": "T2", "from_role": "agent", "created": 99999999999999, "body": BOB},
+            {"message_id": "a3", "ticket_id": "T3", "from_role": "agent", "created": "Jun 10, 2024 9:00 PM", "body": BOB},
+            {"message_id": "a4", "ticket_id": "T3", "from_role": "agent", "created": "Mon, 10 Jun 2024 22:00:00 CEST",
+             "body": BOB}]
+    export = write_jsonl(tmp_path / "e.jsonl", rows)
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db), "--map", MAP)
+    problems = db_rows(db, "SELECT line, why FROM problems ORDER BY line")
+    assert [line for line, _ in problems] == [3, 5]
+    assert "the year 5138" in problems[0][1] and "unknown time zone name 'CEST'" in problems[1][1]
+    assert db_rows(db, "SELECT created_at FROM messages WHERE id = 'a3'") == [("2024-06-10T21:00:00Z",)]  # PM read
+    # The newest plausible message is the end of the export: T1, answered two
+    # hours after the question, is not left behind or stagnant in the year 5138.
+    assert db_rows(db, "SELECT MAX(created_at) FROM messages") == [("2024-06-10T21:00:00Z",)]
+    assert db_rows(db, "SELECT rule FROM thread_findings WHERE ticket = 'T1'") == []
+    # A database from before the fix may still hold a year-5138 message (an id
+    # the export gave, so not removed): it is not taken as the end either.
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("INSERT INTO messages (id, ticket, direction, created_at, text_hash, text, input)"
+                    " VALUES ('old', 'T9', 'customer', '5138-11-16T09:46:39Z', 'h', 'x', ?)", (str(export.resolve()),))
+    con.close()
+    audit("run", str(export), "--db", str(db), "--map", MAP)
+    assert db_rows(db, "SELECT rule FROM thread_findings WHERE ticket = 'T1'") == []

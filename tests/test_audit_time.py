@@ -40,6 +40,31 @@ def test_audit_time_bad_timestamp_says_why(bad):
         parse_timestamp(bad, UTC)
 
 
+@pytest.mark.parametrize("value,expected", [
+    ("Jun 10, 2024 9:00 PM", datetime(2024, 6, 10, 21, 0, tzinfo=UTC)),
+    ("Jun 10, 2024 9:00 AM", MONDAY_9),
+    ("Jun 10, 2024 12:30 AM", datetime(2024, 6, 10, 0, 30, tzinfo=UTC)),
+    ("10 Jun 2024 12:30 p.m. GMT", datetime(2024, 6, 10, 12, 30, tzinfo=UTC)),
+    ("Mon, 10 Jun 2024 11:00:00 +0200 (CEST)", MONDAY_9),  # a zone name in a comment, after the offset
+])
+def test_audit_time_twelve_hour_clock_and_zone_comments(value, expected):
+    assert parse_timestamp(value, UTC) == expected
+
+
+@pytest.mark.parametrize("bad,why", [
+    (99999999999999, "the year 5138"),
+    (0, "the year 1970"),
+    (-5, "the year 1969"),
+    ("1e300", "cannot read"),
+    (1e300, "not a plausible date"),
+    ("Mon, 10 Jun 2024 11:00:00 CEST", "unknown time zone name 'CEST'"),
+    ("Jun 10, 2024 13:00 PM", "cannot read"),
+])
+def test_audit_time_implausible_dates_and_unknown_zone_names_are_refused(bad, why):
+    with pytest.raises(TimeError, match=why):
+        parse_timestamp(bad, UTC)
+
+
 @pytest.mark.parametrize("phrase,expected", [
     ("by Friday", datetime(2024, 6, 14, 23, 59, 59, tzinfo=UTC)),
     ("tomorrow EOD", datetime(2024, 6, 11, 23, 59, 59, tzinfo=UTC)),

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .readers import Message, Problem
+from .timeutil import EARLIEST_PLAUSIBLE, LATEST_PLAUSIBLE, to_utc_text
 
 SCHEMA_VERSION = "1"
 SCHEMA = """
@@ -239,7 +240,10 @@ class Store:
                         " thread_ruleset=excluded.thread_ruleset", (ticket, digest, ruleset))
 
     def latest_message_time(self) -> str | None:
-        row = self.db.execute("SELECT MAX(created_at) FROM messages").fetchone()
+        # A database written before implausible dates were rejected may hold
+        # one (year 5138); it must not become every ticket's "now".
+        row = self.db.execute("SELECT MAX(created_at) FROM messages WHERE created_at >= ? AND created_at < ?",
+                              (to_utc_text(EARLIEST_PLAUSIBLE), to_utc_text(LATEST_PLAUSIBLE))).fetchone()
         return row[0] if row else None
 
     def count(self, sql: str, *args: Any) -> int:

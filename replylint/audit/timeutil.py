@@ -16,6 +16,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_ABBREV = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5, "sun": 6}
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# Outside these, a timestamp is a placeholder or an encoding slip (0, -5, an
+# epoch in microseconds read as milliseconds), not a support message; taken as
+# it is, it would become the newest message and so everyone's "now".
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST_PLAUSIBLE = datetime(2100, 1, 1, tzinfo=UTC)
+# The zone names email.utils reads; any other name (CEST, IST, AEST) it would
+# silently take as "no zone", which is ambiguous anyway (IST: India, Israel, Ireland).
+_READABLE_ZONE_NAMES = {"UT", "UTC", "GMT", "Z", "AST", "ADT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
+_ZONE_NAME_AFTER_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*([A-Za-z]{2,6})\s*(?:\(.*\))?$")
+_TWELVE_HOUR = re.compile(r"\b(\d{1,2}):(\d{2})(:\d{2})?\s*([ap])\.?m\b\.?", re.IGNORECASE)
 
 
 class TimeError(ValueError):
@@ -38,28 +48,55 @@ def parse_timestamp(value: object, default_zone: tzinfo) -> datetime:
     if isinstance(value, bool) or value is None:
         raise TimeError(f"not a timestamp: {value!r}")
     if isinstance(value, (int, float)):
-        return _from_epoch(float(value))
+        return _plausible(_from_epoch(float(value), value), value)
     text = str(value).strip()
     if not text:
         raise TimeError("empty timestamp")
     if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
-        return _from_epoch(float(text))
+        return _plausible(_from_epoch(float(text), value), value)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            raise TimeError(f"cannot read the timestamp {text!r} (use ISO 8601, e.g. 2024-06-11T14:05:00+05:30)") from None
+        parsed = _parse_mail_style(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=default_zone)
-    return parsed
+    return _plausible(parsed, value)
 
 
-def _from_epoch(seconds: float) -> datetime:
+def _parse_mail_style(text: str) -> datetime:
+    """RFC 2822 dates and their looser relatives ("Jun 3, 2024 9:00 PM")."""
+    zone_name = _ZONE_NAME_AFTER_TIME.search(_TWELVE_HOUR.sub("00:00", text))
+    if zone_name and zone_name.group(1).upper() not in _READABLE_ZONE_NAMES:
+        raise TimeError(f"unknown time zone name {zone_name.group(1)!r} in {text!r} (write the offset instead, "
+                        "e.g. 2024-06-03T09:00:00+02:00)")
+    try:
+        return parsedate_to_datetime(_TWELVE_HOUR.sub(_to_24_hour, text))
+    except (TypeError, ValueError, IndexError):
+        raise TimeError(f"cannot read the timestamp {text!r} (use ISO 8601, e.g. 2024-06-11T14:05:00+05:30)") from None
+
+
+def _to_24_hour(m: re.Match[str]) -> str:
+    hour = int(m.group(1))
+    if not 1 <= hour <= 12:
+        raise ValueError(f"hour {hour} with AM/PM")
+    hour = hour % 12 + (12 if m.group(4).lower() == "p" else 0)
+    return f"{hour:02d}:{m.group(2)}{m.group(3) or ''}"
+
+
+def _plausible(moment: datetime, value: object) -> datetime:
+    if not EARLIEST_PLAUSIBLE <= moment < LATEST_PLAUSIBLE:
+        raise TimeError(f"the timestamp {value!r} is the year {moment.year}, not a plausible date for a message "
+                        f"(before {EARLIEST_PLAUSIBLE.year} or after {LATEST_PLAUSIBLE.year - 1}); fix it in the export")
+    return moment
+
+
+def _from_epoch(seconds: float, value: object) -> datetime:
     if seconds > 1e11:  # milliseconds
         seconds /= 1000.0
-    return datetime.fromtimestamp(seconds, tz=UTC)
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise TimeError(f"the timestamp {value!r} is not a plausible date for a message; fix it in the export") from None
 
 
 def to_utc_text(moment: datetime) -> str:
