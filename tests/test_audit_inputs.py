@@ -359,3 +359,37 @@ def test_implausible_timestamp_is_reported_and_does_not_become_the_export_end(tm
     con.close()
     audit("run", str(export), "--db", str(db), "--map", MAP)
     assert db_rows(db, "SELECT rule FROM thread_findings WHERE ticket = 'T1'") == []
+
+
+# -- 9. mbox and .eml messages stored as their decoded reply -----------------------------------
+
+def _base64_mail(sender: str, msg_id: str, date: str, body: str, reply_to: str | None = None) -> str:
+    import base64
+
+    encoded = base64.encodebytes(body.encode("utf-8")).decode("ascii")
+    return (f"From {sender} Mon Jun  3 09:00:00 2024\nContent-Type: text/plain; charset=\"utf-8\"\nMIME-Version: 1.0\n"
+            f"Content-Transfer-Encoding: base64\nFrom: {sender}\nMessage-ID: {msg_id}\nDate: {date}\nSubject: Crash\n"
+            + (f"In-Reply-To: {reply_to}\n" if reply_to else "") + f"\n{encoded}\n")
+
+
+def test_base64_mail_is_stored_decoded_so_closing_and_excerpts_see_the_words(tmp_path):
+    closing = "Hi,\n\nWe could not reproduce this on 4.2.0; settings open fine on our side. Closing the ticket.\n\nAnn"
+    box = tmp_path / "c.mbox"
+    box.write_text(_base64_mail("c@client.com", "<1@c>", "Mon, 03 Jun 2024 09:00:00 +0000", "The app crashes.")
+                   + _base64_mail("ann@support.example.com", "<2@s>", "Mon, 03 Jun 2024 11:00:00 +0000", closing, "<1@c>"))
+    db = tmp_path / "a.db"
+    out = tmp_path / "r.html"
+    audit("run", str(box), "--db", str(db), "--agent-domain", "support.example.com", "--out", str(out))
+    assert db_rows(db, "SELECT text, format FROM messages WHERE id = '<2@s>'") == [(closing, "text")]
+    assert db_rows(db, "SELECT rule, message_id FROM thread_findings") == [("cannot-reproduce-then-closed", "<2@s>")]
+    html = out.read_text(encoding="utf-8")
+    assert "Closing the ticket." in html and "Content-Transfer-Encoding" not in html
+
+
+def test_eml_file_with_only_an_html_part_is_stored_as_html(tmp_path):
+    reply = tmp_path / "r.eml"
+    reply.write_text("From: sam@support.example.com\nMessage-ID: <h1@s>\nMIME-Version: 1.0\n"
+                     "Content-Type: text/html; charset=utf-8\n\n<p>We replaced the cable.</p>\n")
+    db = tmp_path / "a.db"
+    audit("run", str(reply), "--db", str(db))
+    assert db_rows(db, "SELECT text, format FROM messages") == [("<p>We replaced the cable.</p>\n", "html")]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import email
+import email.message
 import email.policy
 import hashlib
 import json
@@ -230,6 +231,11 @@ def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, lin
         fmt = detect_format("", text)
     elif fmt not in ("text", "markdown", "html", "eml"):
         return Problem(file, line, f"field '{fmap['format']}' is {fmt!r} (use text, markdown, html or eml)")
+    if fmt == "eml":
+        body = mail_body(email.message_from_string(text, policy=email.policy.compat32))
+        if body is None or not body[0].strip():
+            return Problem(file, line, f"field '{fmap['text']}' is a mail without a text/plain or text/html part")
+        text, fmt = body
     msg_id = optional_text("id")
     for name, value in (("text", text), ("id", msg_id), ("ticket", ticket), ("agent", author), ("status", optional_text("status"))):
         bad = _SURROGATE.search(value) if value else None
@@ -388,10 +394,43 @@ def message_from_mail(raw: str, origin: str, config: AuditConfig, roots: dict[st
             created = to_utc_text(parse_timestamp(str(msg.get("Date")), zone(config.timezone)))
         except TimeError as exc:
             return Problem(file or origin, line_no, f"Date header: {exc}")
-    if not msg.get_payload():
-        return Problem(file or origin, line_no, "the message has no body")
-    return Message(own or fallback_id, root or fallback_id, direction, sender or None, created, None, raw, "eml", origin,
+    body = mail_body(msg)
+    if body is None or not body[0].strip():
+        return Problem(file or origin, line_no, "the message has no body (no text/plain or text/html part)")
+    text, fmt = body
+    return Message(own or fallback_id, root or fallback_id, direction, sender or None, created, None, text, fmt, origin,
                    derived_id=own is None)
+
+
+def mail_body(msg: email.message.Message) -> tuple[str, str] | None:
+    """The reply in a mail, decoded, with its format: the first text/plain
+    part that is not an attachment, else the first text/html one. Stored
+    instead of the raw message, so that thread checks ("Closing the ticket.")
+    and report excerpts see the words, not headers and base64."""
+    html_part = None
+    for part in msg.walk():
+        if part.is_multipart() or (part.get("Content-Disposition") or "").lower().startswith("attachment"):
+            continue
+        if part.get_content_type() == "text/plain":
+            return _decoded_part(part), "text"
+        if part.get_content_type() == "text/html" and html_part is None:
+            html_part = part
+    return (_decoded_part(html_part), "html") if html_part is not None else None
+
+
+def _decoded_part(part: email.message.Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        raw = part.get_payload()
+        return raw if isinstance(raw, str) else ""
+    try:
+        return payload.decode(part.get_content_charset() or "utf-8")
+    except (LookupError, UnicodeDecodeError):
+        # Charset labels in real mail are often missing or wrong.
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return payload.decode("cp1252", errors="replace")
 
 
 def read_mbox(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:
