@@ -393,3 +393,25 @@ def test_eml_file_with_only_an_html_part_is_stored_as_html(tmp_path):
     db = tmp_path / "a.db"
     audit("run", str(reply), "--db", str(db))
     assert db_rows(db, "SELECT text, format FROM messages") == [("<p>We replaced the cable.</p>\n", "html")]
+
+
+# -- 15. UTF-16 exports ----------------------------------------------------------------------------
+
+def test_utf16_tsv_and_jsonl_with_byte_order_mark_are_read(tmp_path):
+    tsv = tmp_path / "e.tsv"
+    tsv.write_text("id\tticket\ttext\r\nu1\tT1\tWe replaced the cable in the café.\r\n", encoding="utf-16")  # with a BOM
+    jsonl = tmp_path / "e.jsonl"
+    jsonl.write_text(json.dumps({"id": "u2", "text": BOB}) + "\n", encoding="utf-16")
+    db = tmp_path / "a.db"
+    audit("run", str(tsv), str(jsonl), "--db", str(db))
+    assert dict(db_rows(db, "SELECT id, text FROM messages")) == {"u1": "We replaced the cable in the café.", "u2": BOB}
+    assert db_rows(db, "SELECT COUNT(*) FROM problems") == [(0,)]
+
+
+def test_utf16_csv_without_byte_order_mark_exits_2_and_says_save_as_utf8(tmp_path):
+    export = tmp_path / "e.csv"
+    export.write_bytes("id,text\nu1,We replaced the cable.\n".encode("utf-16-le"))
+    result = audit("run", str(export), "--db", str(tmp_path / "a.db"), ok=False)
+    assert result.exit_code == 2
+    assert f"{export}:1: has NUL bytes in its first line: UTF-16 without a byte-order mark" in stderr(result)
+    assert "save it as UTF-8" in stderr(result)

@@ -257,17 +257,46 @@ def _binary_lines(path: Path, consumed: list[int]) -> Iterator[bytes]:
             yield raw
 
 
+def _utf16_lines(path: Path, consumed: list[int]) -> Iterator[str]:
+    with path.open(encoding="utf-16", errors="replace", newline="") as fh:
+        for line in fh:
+            consumed[0] += 2 * len(line)
+            yield line
+
+
+def _utf16(path: Path) -> str | None:
+    """"bom" for UTF-16 with a byte-order mark (Excel's "Unicode text", some
+    helpdesk exports), "no-bom" when the first line has NUL bytes, else None."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.readline(4096)
+    except OSError:
+        return None  # the reader reports it
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "bom"
+    return "no-bom" if b"\x00" in head else None
+
+
+_UTF16_WITHOUT_BOM = ("has NUL bytes in its first line: UTF-16 without a byte-order mark, or not text; "
+                      "save it as UTF-8 (in Excel: Save As, CSV UTF-8)")
+
+
 def read_jsonl(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:
     file = str(path)
     consumed = [0]
     rows = 0
     row_ids = RowIds(input_id(path))
+    encoding = _utf16(path)
+    if encoding == "no-bom":
+        yield Problem(file, 1, _UTF16_WITHOUT_BOM, fatal=True), input_size(path)
+        return
+    lines: Iterator[bytes | str] = _utf16_lines(path, consumed) if encoding == "bom" else _binary_lines(path, consumed)
     try:
-        for line_no, raw in enumerate(_binary_lines(path, consumed), start=1):
+        for line_no, raw in enumerate(lines, start=1):
             if not raw.strip():
                 continue
             rows += 1
-            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            if line_no == 1 and isinstance(raw, bytes) and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
                 row = json.loads(raw)
@@ -289,6 +318,9 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
     consumed = [0]
 
     def decoded() -> Iterator[tuple[int, str]]:
+        if encoding == "bom":
+            yield from enumerate(_utf16_lines(path, consumed), start=1)
+            return
         for line_no, raw in enumerate(_binary_lines(path, consumed), start=1):
             if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
@@ -297,6 +329,10 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
             except UnicodeDecodeError:
                 yield line_no, raw.decode("cp1252", errors="replace")  # spreadsheet exports from Windows
 
+    encoding = _utf16(path)
+    if encoding == "no-bom":
+        yield Problem(file, 1, _UTF16_WITHOUT_BOM, fatal=True), input_size(path)
+        return
     lines = decoded()
     row_ids = RowIds(input_id(path))
     # A stray quote makes the csv module read the rows after it as one quoted
