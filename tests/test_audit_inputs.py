@@ -415,3 +415,10 @@ def test_utf16_csv_without_byte_order_mark_exits_2_and_says_save_as_utf8(tmp_pat
     assert result.exit_code == 2
     assert f"{export}:1: has NUL bytes in its first line: UTF-16 without a byte-order mark" in stderr(result)
     assert "save it as UTF-8" in stderr(result)
+
+
+def test_the_same_input_given_twice_keeps_its_replies(tmp_path):
+    export = write_jsonl(tmp_path / "e.jsonl", [{"text": ANN}, {"text": BOB}])
+    db = tmp_path / "a.db"
+    audit("run", str(export), str(export), "--db", str(db))
+    assert reply_texts(db) == sorted([ANN, BOB])  # the second reading's duplicates do not make the first's "gone"

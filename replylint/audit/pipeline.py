@@ -165,12 +165,12 @@ def run_audit(request: AuditRequest, store: Store,
             for item, consumed in read_input(path, request.audit, settings.max_bytes):
                 done_bytes = base + consumed
                 if isinstance(item, Message):
+                    read_ids.add(item.id)  # a duplicate too: this input still has it
                     first = seen.get(item.id)
                     if first is not None:
                         item = Problem(*_split_origin(item.origin), f"duplicate id {item.id!r} (first at {first}); skipped")
                     else:
                         seen[item.id] = item.origin
-                        read_ids.add(item.id)
                         buffer.append(item)
                 if isinstance(item, Problem):
                     if item.fatal:
