@@ -422,3 +422,28 @@ def test_the_same_input_given_twice_keeps_its_replies(tmp_path):
     db = tmp_path / "a.db"
     audit("run", str(export), str(export), "--db", str(db))
     assert reply_texts(db) == sorted([ANN, BOB])  # the second reading's duplicates do not make the first's "gone"
+
+
+def test_audit_databases_that_are_not_ours_and_unwritable_reports_are_clear_errors(tmp_path):
+    """User review: tracebacks for a foreign SQLite file or a bad --out, and an
+    unwritable --out found only after the whole audit had run."""
+    foreign = tmp_path / "crm.db"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE customers (name TEXT)")
+    con.commit()
+    con.close()
+    (tmp_path / "garbage.db").write_text("not a database")
+    for db in (foreign, tmp_path / "garbage.db"):
+        result = audit("report", "--db", str(db), ok=False)
+        assert result.exit_code == 2 and "cannot be read as an audit database" in stderr(result)
+    replies = tmp_path / "replies"
+    replies.mkdir()
+    (replies / "r.txt").write_text(ANN)
+    result = audit("run", str(replies), "--db", str(foreign), ok=False)
+    assert result.exit_code == 2 and "SQLite database of something else" in stderr(result)
+    assert db_rows(foreign, "SELECT name FROM sqlite_master WHERE type = 'table'") == [("customers",)]
+    db = tmp_path / "audit.db"
+    (tmp_path / "report.html").mkdir()  # a folder where the report file should go
+    result = audit("run", str(replies), "--db", str(db), "--out", str(tmp_path / "report.html"), ok=False)
+    assert result.exit_code == 2 and "cannot be written there" in stderr(result)
+    assert not db.exists()  # refused before checking anything

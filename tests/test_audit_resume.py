@@ -5,6 +5,7 @@ Runs the real command in a subprocess with worker processes."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import signal
 import sqlite3
@@ -84,6 +85,10 @@ def test_audit_resume_after_ctrl_c_and_kill_9(tmp_path):
     survived = _count(db, "SELECT COUNT(*) FROM results")
     assert after_ctrl_c < survived < N_REPLIES
     assert _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'running'") == 1  # it never finished
+    # A report built now says the run stopped, not that it is still running.
+    shown = subprocess.run([sys.executable, "-c", "from replylint.cli import main; main()", "audit", "report", "--db",
+                            str(db), "-f", "json"], capture_output=True, text=True, timeout=120, check=False)
+    assert shown.returncode == 0 and json.loads(shown.stdout)["last_run"]["status"] == "stopped", shown.stderr
 
     # 3. The next run checks exactly what is missing, and the totals are exact.
     proc = _start(export, db)
@@ -91,6 +96,7 @@ def test_audit_resume_after_ctrl_c_and_kill_9(tmp_path):
     assert proc.returncode == 0, err
     last = sqlite3.connect(db).execute("SELECT checked, unchanged, status FROM runs ORDER BY id DESC LIMIT 1").fetchone()
     assert last == (N_REPLIES - survived, survived, "done")
+    assert _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'running'") == 0  # the killed run is marked stopped
     assert _count(db, "SELECT COUNT(*) FROM results") == N_REPLIES
     assert _count(db, "SELECT COUNT(DISTINCT id) FROM results") == N_REPLIES
     assert _count(db, "SELECT COUNT(*) FROM messages") == total_messages

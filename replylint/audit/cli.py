@@ -85,7 +85,14 @@ def _outputs(outs: tuple[str, ...]) -> list[tuple[Path, str]]:
         kind = OUT_KINDS.get(Path(out).suffix.lower())
         if kind is None:
             raise click.UsageError(f"--out {out}: the name must end in .html, .json or .csv")
-        result.append((Path(out), kind))
+        path = Path(out)
+        # Checked before the audit runs: a report that cannot be written should
+        # not be found out after an hour of checking.
+        existing = next(p for p in (path.parent.resolve(), *path.parent.resolve().parents) if p.exists())
+        if (path.is_dir() or not existing.is_dir() or not os.access(existing, os.W_OK)
+                or (path.exists() and not os.access(path, os.W_OK))):
+            raise Fail(f"--out {out}: cannot be written there (not a writable folder, or the file is read-only)")
+        result.append((path, kind))
     return result
 
 
@@ -98,23 +105,34 @@ def _write_reports(db_path: Path, outs: list[tuple[Path, str]], output_format: s
 
     from .report import gather, render_html, render_terminal, write_csv, write_json
 
+    try:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise Fail(f"{db_path}: cannot be read as an audit database ({exc}); give the --db an audit run wrote") from None
     if not outs and output_format == "text" and quiet:
+        db.close()
         return  # nothing to show: do not read the whole database
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         data = gather(db, rules=settings_rules, thread_rules={r: s.summary for r, s in threads.rules.items()},
                       unwanted=threads.unwanted_elements, neutral=threads.neutral_elements,
                       zone=audit_cfg.calendar().zone)
         for path, kind in outs:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8", newline="" if kind == "csv" else None) as fh:
-                if kind == "html":
-                    fh.write(render_html(data))
-                elif kind == "json":
-                    write_json(data, db, fh)
-                else:
-                    write_csv(db, fh)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("w", encoding="utf-8", newline="" if kind == "csv" else None) as fh:
+                    if kind == "html":
+                        fh.write(render_html(data))
+                    elif kind == "json":
+                        write_json(data, db, fh)
+                    else:
+                        write_csv(db, fh)
+            except OSError as exc:
+                raise Fail(f"--out {path}: cannot be written ({exc.strerror or exc}); the results are in {db_path}, "
+                           "rebuild the report with `replylint audit report`") from None
             click.echo(f"replylint: wrote {path}", err=True)
+    except sqlite3.DatabaseError as exc:
+        raise Fail(f"{db_path}: cannot be read as an audit database ({exc})") from None
     finally:
         db.close()
     if output_format == "json":

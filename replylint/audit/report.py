@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .charts import bar_list_chart, column_chart, line_chart
-from .store import now_text
+from .store import now_text, run_is_alive
 from .timeutil import from_utc_text
 
 WORST_REPLIES = 25
@@ -75,8 +75,10 @@ def gather(db: sqlite3.Connection, *, rules: Mapping[str, str] | None = None, th
                                                    " GROUP BY rule ORDER BY COUNT(*) DESC")]
     agents = _agents(db)
     weeks, agent_weeks = _weeks(db, zone, [a["agent"] for a in agents[:TOP_AGENTS_IN_TRENDS]])
-    last_run = db.execute("SELECT id, started_at, finished_at, status, read, checked, unchanged, customer, problems, errors"
-                          " FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    last_run = db.execute("SELECT id, started_at, finished_at, status, read, checked, unchanged, customer, problems, errors,"
+                          " pid, host FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    if last_run and last_run[3] == "running" and not run_is_alive(last_run[10], last_run[11]):
+        last_run = (*last_run[:3], "stopped", *last_run[4:])  # killed: its process is gone
     return {
         "generated_at": now_text(),
         "summary": summary,

@@ -21,6 +21,8 @@ Why these choices:
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -60,6 +62,20 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+def run_is_alive(pid: int | None, host: str | None) -> bool:
+    """Whether the process of a run marked 'running' still exists. A run from
+    another host, or from before pids were recorded, is taken to be alive."""
+    if pid is None or host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class StoreError(Exception):
     """The database cannot be opened or is not an audit database."""
 
@@ -92,6 +108,12 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "meta" not in tables:
+                # Someone else's SQLite file: adding our tables to it would be worse
+                # than refusing.
+                raise StoreError(f"{path}: is an SQLite database of something else (tables {', '.join(sorted(tables)[:5])}); "
+                                 "give a new --db")
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
@@ -102,6 +124,10 @@ class Store:
                 if column not in columns:
                     self.db.execute(f"ALTER TABLE messages ADD COLUMN {column} {kind}")
             self.db.execute("CREATE INDEX IF NOT EXISTS messages_input ON messages (input)")
+            run_columns = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
+            for column, kind in (("pid", "INTEGER"), ("host", "TEXT")):  # who runs it, to tell a killed run
+                if column not in run_columns:
+                    self.db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
             version = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if version is None:
                 self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
@@ -125,8 +151,13 @@ class Store:
 
     # -- runs -------------------------------------------------------------------
     def start_run(self, inputs: Sequence[str], engine: str, ruleset: str) -> int:
-        cur = self.db.execute("INSERT INTO runs (started_at, status, inputs, engine, ruleset) VALUES (?, 'running', ?, ?, ?)",
-                              (now_text(), json.dumps(list(inputs)), engine, ruleset))
+        # A run killed with -9 never wrote its end: say so, now that we know.
+        for run_id, pid, host in self.db.execute("SELECT id, pid, host FROM runs WHERE status = 'running'").fetchall():
+            if not run_is_alive(pid, host):
+                self.db.execute("UPDATE runs SET status = 'stopped' WHERE id = ?", (run_id,))
+        cur = self.db.execute("INSERT INTO runs (started_at, status, inputs, engine, ruleset, pid, host) "
+                              "VALUES (?, 'running', ?, ?, ?, ?, ?)",
+                              (now_text(), json.dumps(list(inputs)), engine, ruleset, os.getpid(), socket.gethostname()))
         return int(cur.lastrowid)
 
     def update_run(self, run_id: int, status: str | None = None, **counts: int) -> None:
