@@ -133,3 +133,34 @@ def test_audit_workers_end_when_the_audit_alone_is_killed(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
+def test_audit_sigterm_saves_and_stops_like_ctrl_c(tmp_path):
+    """`kill`, `timeout` and systemd send SIGTERM to the whole group: the audit
+    saves what came back, says so, marks the run interrupted, and leaves no
+    worker behind."""
+    export = tmp_path / "export.jsonl"
+    _generator().generate(export, N_REPLIES, seed=13)
+    db = tmp_path / "audit.db"
+    proc = _start(export, db)
+    try:
+        _wait_for_results(proc, db, 64)
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130 and "interrupted" in err, err
+        assert _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'interrupted'") == 1
+        assert 0 < _count(db, "SELECT COUNT(*) FROM results") < N_REPLIES
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, "worker processes outlived the stopped audit"
+            time.sleep(0.2)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

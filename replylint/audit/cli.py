@@ -11,6 +11,7 @@ so `--format json` output stays clean.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -220,6 +221,10 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
         store = Store(db_path)
     except StoreError as exc:
         raise Fail(str(exc)) from None
+    # `kill`, `timeout` and systemd stop a process with SIGTERM: save and stop as
+    # on Ctrl-C, instead of dying with the last results unsaved and the run
+    # marked running.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         outcome = _run_with_progress(request, store, show=not no_progress)
     except KeyboardInterrupt:
@@ -228,6 +233,7 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
     except (CheckerError, ConfigError) as exc:
         raise Fail(str(exc)) from None
     finally:
+        signal.signal(signal.SIGTERM, previous)
         store.close()
     c = outcome.counts
     click.echo(f"replylint: {c.checked} replies checked, {c.unchanged} unchanged (skipped), {c.customer} customer messages, "
@@ -250,6 +256,10 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
     if c.read == 0:
         raise Fail(f"no message could be read from {', '.join(str(p) for p in inputs)} ({c.problems} rows/files skipped, "
                    "see above); check the inputs and the --map of their columns")
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _run_with_progress(request, store, show: bool):

@@ -228,9 +228,11 @@ def _exit_when_orphaned(parent: int) -> None:
 
 
 def _worker_main(spec: EngineSpec, tasks: Any, results: Any, parent: int) -> None:
-    # Ctrl-C reaches the whole process group: the main process handles it (saves
-    # what came back, then stops the workers), so workers ignore it.
+    # Ctrl-C (and a SIGTERM to the whole group, as systemd sends) reaches every
+    # process: the main process handles it (saves what came back, then stops
+    # the workers), so workers ignore it; the watchdog ends them if it dies.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True, name="orphan-watchdog").start()
     try:
         engine = build_engine(spec)
@@ -302,7 +304,7 @@ class ProcessCheckers:
         for p in self.procs:
             p.join(timeout=2)
             if p.is_alive():
-                p.terminate()
+                p.kill()  # they ignore SIGTERM (see _worker_main)
         self.tasks.cancel_join_thread()
         self.results.cancel_join_thread()
 
