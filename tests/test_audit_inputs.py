@@ -447,3 +447,11 @@ def test_audit_databases_that_are_not_ours_and_unwritable_reports_are_clear_erro
     result = audit("run", str(replies), "--db", str(db), "--out", str(tmp_path / "report.html"), ok=False)
     assert result.exit_code == 2 and "cannot be written there" in stderr(result)
     assert not db.exists()  # refused before checking anything
+
+
+def test_audit_folder_without_times_says_why_threads_were_not_checked(tmp_path):
+    ann, _ = two_folders(tmp_path)
+    result = audit("run", str(ann), "--db", str(tmp_path / "a.db"))
+    assert "thread checks skipped: no message has a time" in stderr(result) and "--as-of" in stderr(result)
+    result = audit("run", str(ann), "--db", str(tmp_path / "b.db"), "--as-of", "2024-06-01")
+    assert "thread checks skipped" not in stderr(result)

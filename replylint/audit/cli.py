@@ -240,6 +240,10 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
                f"{c.problems} rows/files skipped, {c.errors} failed, {c.tickets_checked} tickets thread-checked "
                f"in {outcome.seconds:.1f} s ({c.checked / outcome.seconds if outcome.seconds else 0:.0f} replies/s); database {db_path}",
                err=True)
+    if c.threads_untimed:
+        click.echo("replylint: thread checks skipped: no message has a time (files in a folder carry none); give "
+                   "--as-of DATE to run them with the messages in file order, or audit an export with a created_at column",
+                   err=True)
     if c.removed:
         click.echo(f"replylint: {c.removed} stored messages no longer in their input (edited or deleted, or stored under"
                    " an older id) removed with their results", err=True)

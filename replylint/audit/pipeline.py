@@ -62,6 +62,7 @@ class RunCounts:
     problems: int = 0  # rows/files reported and skipped
     errors: int = 0  # replies the engine could not check
     tickets_checked: int = 0
+    threads_untimed: bool = False  # thread checks skipped: no message has a time and no --as-of was given
     removed: int = 0  # stored messages with made-up ids that their input no longer yields
 
     def as_dict(self) -> dict[str, int]:
@@ -198,7 +199,8 @@ def run_audit(request: AuditRequest, store: Store,
             save(checkers().get())
             maybe_commit(done_bytes)
         maybe_commit(done_bytes, force=True)
-        counts.tickets_checked = run_threads(store, request, maybe_commit=lambda: maybe_commit(done_bytes))
+        checked = run_threads(store, request, maybe_commit=lambda: maybe_commit(done_bytes))
+        counts.tickets_checked, counts.threads_untimed = checked or 0, checked is None
         store.update_run(run_id, status="done", **_run_columns(counts))
         store.commit()
     except BaseException as exc:
@@ -272,16 +274,16 @@ def _grouped(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[str, list[dict[s
         yield ticket, group
 
 
-def run_threads(store: Store, request: AuditRequest, maybe_commit: Callable[[], None] = lambda: None) -> int:
+def run_threads(store: Store, request: AuditRequest, maybe_commit: Callable[[], None] = lambda: None) -> int | None:
     """Run the thread checks on every ticket whose messages, results, thread
     rules or end-of-export moment changed since the last time. Returns how many
-    tickets were checked."""
+    tickets were checked, or None when no message has a time to check by."""
     audit = request.audit
     calendar = audit.calendar()
     store.delete_tickets_without_messages()
     as_of = request.as_of or from_utc_text(store.latest_message_time())
     if as_of is None:
-        return 0
+        return None
     thread_settings = {"tz": audit.timezone, "days": audit.business_days, "holidays": [str(d) for d in audit.holidays],
                        "closed": audit.closed_statuses, "ignore": audit.ignore, "options": audit.thread_options}
     ruleset = thread_ruleset_hash(request.threads, thread_settings)
