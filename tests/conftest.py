@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -65,6 +66,20 @@ def engine():
     from replylint.engine import Engine
 
     return Engine()
+
+
+@pytest.fixture(scope="session")
+def load_tool():
+    """Imports a script of tools/ (not a package) by its name."""
+    import importlib.util
+
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "tools" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
 
 
 @pytest.fixture(scope="session")

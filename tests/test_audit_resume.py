@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -108,31 +109,43 @@ def test_audit_resume_after_ctrl_c_and_kill_9(tmp_path):
     assert con.execute("SELECT COUNT(DISTINCT ticket) FROM tickets").fetchone()[0] == shape["tickets"]
 
 
-@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
-def test_audit_workers_end_when_the_audit_alone_is_killed(tmp_path):
-    """kill -9 of the main process only (the OOM killer, `kill PID`): its workers
-    must not linger, each holding an engine's memory, blocked on a half-read batch."""
+@contextmanager
+def _audit_session(tmp_path: Path, seed: int):
+    """A generated export and a running audit of it in a session of its own;
+    whatever is left of the session is killed at the end."""
     export = tmp_path / "export.jsonl"
-    _generator().generate(export, N_REPLIES, seed=12)
+    _generator().generate(export, N_REPLIES, seed=seed)
     db = tmp_path / "audit.db"
     proc = _start(export, db)
     try:
-        _wait_for_results(proc, db, 64)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                os.killpg(proc.pid, 0)  # anyone of the audit's session still alive?
-            except ProcessLookupError:
-                break
-            assert time.monotonic() < deadline, "worker processes outlived the killed audit"
-            time.sleep(0.2)
+        yield proc, db
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def _assert_session_ends(proc: subprocess.Popen, why: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.killpg(proc.pid, 0)  # anyone of the audit's session still alive?
+        except ProcessLookupError:
+            return
+        assert time.monotonic() < deadline, why
+        time.sleep(0.2)
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
+def test_audit_workers_end_when_the_audit_alone_is_killed(tmp_path):
+    """kill -9 of the main process only (the OOM killer, `kill PID`): its workers
+    must not linger, each holding an engine's memory, blocked on a half-read batch."""
+    with _audit_session(tmp_path, seed=12) as (proc, db):
+        _wait_for_results(proc, db, 64)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        _assert_session_ends(proc, "worker processes outlived the killed audit")
 
 
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
@@ -140,27 +153,11 @@ def test_audit_sigterm_saves_and_stops_like_ctrl_c(tmp_path):
     """`kill`, `timeout` and systemd send SIGTERM to the whole group: the audit
     saves what came back, says so, marks the run interrupted, and leaves no
     worker behind."""
-    export = tmp_path / "export.jsonl"
-    _generator().generate(export, N_REPLIES, seed=13)
-    db = tmp_path / "audit.db"
-    proc = _start(export, db)
-    try:
+    with _audit_session(tmp_path, seed=13) as (proc, db):
         _wait_for_results(proc, db, 64)
         os.killpg(proc.pid, signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 130 and "interrupted" in err, err
         assert _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'interrupted'") == 1
         assert 0 < _count(db, "SELECT COUNT(*) FROM results") < N_REPLIES
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                os.killpg(proc.pid, 0)
-            except ProcessLookupError:
-                break
-            assert time.monotonic() < deadline, "worker processes outlived the stopped audit"
-            time.sleep(0.2)
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _assert_session_ends(proc, "worker processes outlived the stopped audit")

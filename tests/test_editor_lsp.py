@@ -402,36 +402,28 @@ def test_editor_lsp_suppress_with_a_reason_in_html(lsp, head, comment, tail):
     assert "unfilled-placeholder" in after  # until the engineer writes the reason
 
 
-def test_editor_lsp_fix_all_applies_only_safe_fixes(lsp):
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_editor_lsp_fix_all_applies_only_safe_fixes(lsp, newline):
+    """Only safe fixes, and in the document's own line endings (a CRLF reply
+    once got a request list with bare LF line ends)."""
     loop, session, workspace = lsp
-    uri = uri_in(workspace, "fixall.md")
+    uri = uri_in(workspace, f"fixall-{len(newline)}.md")
     text = ("Hi Priya,\n\nCould you share the carbon log from node 2 so we can compare the handler order?\n\n"
             "We restarted the gateway and will send the patch soon.\n\n"
-            "Also, please send your deployment.toml so we can check the keystore path.\n\nThanks\n")
+            "Also, please send your deployment.toml so we can check the keystore path.\n\nThanks\n").replace("\n", newline)
     session.open(uri, text)
     loop.run(session.diagnostics(uri, version=1))
     (fix_all,) = loop.run(session.code_actions(uri, only=["source.fixAll"]))
     assert fix_all.kind == "source.fixAll.replylint"
+    (document_edit,) = fix_all.edit.document_changes
+    new_text = "".join(e.new_text for e in document_edit.edits)
+    assert "1. Could you share the carbon log" in new_text
+    assert newline == "\n" or "\n" not in new_text.replace("\r\n", "")
     version = session.apply(uri, fix_all)
     after = loop.run(session.diagnostics(uri, version=version))
     assert "scattered-requests" not in _finding_codes(after)
     assert "eta-vague" in _finding_codes(after)  # unsafe: left for the engineer
     assert "[[FILL" not in session.texts[uri]
-
-
-def test_editor_lsp_fix_all_keeps_crlf(lsp):
-    loop, session, workspace = lsp
-    uri = uri_in(workspace, "fixall-crlf.md")
-    text = ("Hi Priya,\r\n\r\nCould you share the carbon log from node 2 so we can compare the handler order?\r\n\r\n"
-            "We restarted the gateway and will send the patch soon.\r\n\r\n"
-            "Also, please send your deployment.toml so we can check the keystore path.\r\n\r\nThanks\r\n")
-    session.open(uri, text)
-    loop.run(session.diagnostics(uri, version=1))
-    (fix_all,) = loop.run(session.code_actions(uri, only=["source.fixAll"]))
-    (document_edit,) = fix_all.edit.document_changes
-    new_text = "".join(e.new_text for e in document_edit.edits)
-    assert "1. Could you share the carbon log" in new_text
-    assert "\n" not in new_text.replace("\r\n", "")
 
 
 def test_editor_lsp_reloads_config_when_it_changes(lsp):

@@ -6,7 +6,6 @@ as the engineer's own words."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def tool():
-    spec = importlib.util.spec_from_file_location("measure_format_invariance", ROOT / "tools" / "measure_format_invariance.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def tool(load_tool):
+    return load_tool("measure_format_invariance")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ batches it never saw."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -16,11 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def trainer():
-    spec = importlib.util.spec_from_file_location("train_kind", ROOT / "tools" / "train_kind.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def trainer(load_tool):
+    return load_tool("train_kind")
 
 
 @pytest.fixture(scope="module")
