@@ -212,8 +212,8 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def _decode_quoted_printable(payload: str, offset: int, charset: str, errors: str) -> MappedText:
-    """Decode as quopri does (trailing blanks dropped, ``=`` at a line end joins
-    lines, line breaks become ``\\n``); ``offset`` is where ``payload`` starts in
+    """Decode as the email package does (``=`` at a line end joins lines, line
+    breaks become ``\\n``, trailing blanks stay); ``offset`` is where ``payload`` starts in
     the raw message. A character encoded in several bytes maps to its first."""
     decoder = codecs.getincrementaldecoder(charset)(errors)
     out = TextBuilder()
@@ -232,8 +232,6 @@ def _decode_quoted_printable(payload: str, offset: int, charset: str, errors: st
     while pos < len(payload):
         line = _QP_LINE.match(payload, pos)
         content, line_break = line.group(1), line.group(2)
-        if line_break:
-            content = content.rstrip(" \t")
         joined = bool(line_break) and content.endswith("=") and not content.endswith("==")
         if joined:
             content = content[:-1]

@@ -88,15 +88,34 @@ def test_exports_without_ids_in_two_folders_keep_both_rows(tmp_path):
     assert reply_texts(db) == sorted([ANN, BOB])
 
 
-def test_a_deleted_reply_file_leaves_the_database_on_the_next_run(tmp_path):
+def test_a_deleted_reply_file_leaves_the_database_with_prune_only(tmp_path):
     ann, _ = two_folders(tmp_path)
     (ann / "reply2.txt").write_text(BOB)
     db = tmp_path / "a.db"
     audit("run", str(ann), "--db", str(db))
     (ann / "reply2.txt").unlink()
-    result = audit("run", str(ann), "--db", str(db))
+    audit("run", str(ann), "--db", str(db))
+    assert reply_texts(db) == sorted([ANN, BOB])  # nothing is removed unless asked
+    result = audit("run", str(ann), "--db", str(db), "--prune")
     assert reply_texts(db) == [ANN]
-    assert "1 stored messages no longer in their input" in stderr(result)
+    assert "--prune: 1 stored messages no longer in their input removed" in stderr(result)
+
+
+def test_prune_never_removes_what_an_empty_or_partly_unreadable_input_did_not_yield(tmp_path):
+    """Review of the fourteenth landing: an emptied export, an unmounted share or
+    one unreadable file must not cost the stored replies."""
+    export = write_jsonl(tmp_path / "e.jsonl", _no_id_rows(ANN))
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db), "--map", NO_ID_MAP)
+    export.write_text("")
+    audit("run", str(export), "--db", str(db), "--map", NO_ID_MAP, "--prune", ok=False)
+    assert reply_texts(db) == sorted([ANN, BOB])
+    ann, _ = two_folders(tmp_path)
+    (ann / "reply2.txt").write_text(BOB)
+    audit("run", str(ann), "--db", str(db))
+    (ann / "reply2.txt").write_bytes(b"\x00\x01binary")  # now unreadable: reported and skipped
+    audit("run", str(ann), "--db", str(db), "--prune")
+    assert db_rows(db, "SELECT COUNT(*) FROM messages WHERE id LIKE ?", "%reply2.txt") == [(1,)]
 
 
 def test_rows_with_export_ids_stay_when_a_later_export_lacks_them(tmp_path):
@@ -111,34 +130,20 @@ def test_rows_with_export_ids_stay_when_a_later_export_lacks_them(tmp_path):
     assert sorted(i for (i,) in db_rows(db, "SELECT id FROM results")) == ["a1", "a2"]
 
 
-def _make_old_database(db: Path, old_ids: dict[str, str]) -> None:
-    """Turn a database into what replylint wrote before inputs were recorded:
-    no input columns, and the old ids (path inside the folder, file:LINE)."""
+def test_a_database_of_the_previous_version_is_refused_not_mixed(tmp_path):
+    """Its made-up ids were not unique per input and cannot be matched to the new
+    ones safely: audit into a new --db (README)."""
+    ann, _ = two_folders(tmp_path)
+    db = tmp_path / "a.db"
+    audit("run", str(ann), "--db", str(db))
     con = sqlite3.connect(db)
     with con:
-        for new, old in old_ids.items():
-            con.execute("UPDATE messages SET id = ? WHERE id = ?", (old, new))
-            con.execute("UPDATE results SET id = ? WHERE id = ?", (old, new))
-            con.execute("UPDATE findings SET reply_id = ? WHERE reply_id = ?", (old, new))
-        con.execute("DROP INDEX messages_input")
-        con.execute("ALTER TABLE messages DROP COLUMN input")
-        con.execute("ALTER TABLE messages DROP COLUMN derived_id")
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
     con.close()
-
-
-def test_rerun_over_a_database_with_old_ids_does_not_double_count(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # old origins were written as given, relative to where the audit ran
-    ann, _ = two_folders(tmp_path)
-    export = write_jsonl(tmp_path / "export.jsonl", [{"text": BOB}])
-    db = tmp_path / "a.db"
-    audit("run", "ann", "export.jsonl", "--db", str(db))
-    _make_old_database(db, {str((ann / "reply1.txt").resolve()): "reply1.txt", f"{export.resolve()}:1": "export.jsonl:1"})
-    assert sorted(i for (i,) in db_rows(db, "SELECT id FROM results")) == ["export.jsonl:1", "reply1.txt"]
-    result = audit("run", "ann", "export.jsonl", "--db", str(db))
-    assert reply_texts(db) == sorted([ANN, BOB])  # each once, under its new id
-    assert db_rows(db, "SELECT COUNT(*) FROM messages") == [(2,)]
-    assert db_rows(db, "SELECT COUNT(*) FROM findings WHERE reply_id NOT IN (SELECT id FROM results)") == [(0,)]
-    assert "2 stored messages no longer in their input" in stderr(result)
+    for args in (("run", str(ann)), ("report",)):
+        result = audit(*args, "--db", str(db), ok=False)
+        assert result.exit_code == 2 and "database schema 1" in stderr(result) and "new --db" in stderr(result)
+    assert db_rows(db, "SELECT COUNT(*) FROM messages") == [(1,)]
 
 
 # -- 4. a lone surrogate escape in JSONL ----------------------------------------------
@@ -272,21 +277,6 @@ def test_two_replies_in_the_same_second_without_id_column_are_both_kept(tmp_path
     audit("run", str(export), "--db", str(db), "--map", NO_ID_MAP)
     assert reply_texts(db) == sorted([ANN, BOB])
     assert db_rows(db, "SELECT COUNT(*) FROM problems") == [(0,)]
-
-
-def test_rerun_over_a_database_with_text_hash_ids_does_not_double_count(tmp_path):
-    from replylint.audit.readers import text_hash
-
-    export = write_jsonl(tmp_path / "e.jsonl", _no_id_rows(ANN))
-    db = tmp_path / "a.db"
-    audit("run", str(export), "--db", str(db), "--map", NO_ID_MAP)
-    key = "T1/2024-06-10T11:00:00Z/agent/Sam"
-    _make_old_database(db, {key: f"{key}/{text_hash(ANN, 'text')[:8]}"})  # the id scheme before the fix
-    edited = "We restarted the service on all three nodes and it works now."
-    write_jsonl(export, _no_id_rows(edited))
-    audit("run", str(export), "--db", str(db), "--map", NO_ID_MAP)
-    assert reply_texts(db) == sorted([edited, BOB])
-    assert db_rows(db, "SELECT COUNT(*) FROM messages") == [(2,)]
 
 
 # -- 11. a message changed from agent to customer -------------------------------------------

@@ -294,8 +294,14 @@ QP_HTML = ("From: support@example.com\nSubject: Re: timeout\nMIME-Version: 1.0\n
            "<p>Kind regards,<br>Sam</p>\n--XX--\n")
 
 
-@pytest.mark.parametrize(("eml", "newline"), [(QP_PLAIN, "\n"), (QP_PLAIN, "\r\n"), (QP_HTML, "\n")],
-                         ids=["plain", "plain-crlf", "html-utf8-soft-break"])
+# A trailing blank after an encoded name: the email package keeps it, so the
+# mapping must too, or it falls back to line matching and an earlier line.
+QP_TRAILING_BLANK = QP_PLAIN.replace("Hi Ana,\n", "Hi Ren=E9, \n")
+
+
+@pytest.mark.parametrize(("eml", "newline"), [(QP_PLAIN, "\n"), (QP_PLAIN, "\r\n"), (QP_HTML, "\n"),
+                                              (QP_TRAILING_BLANK, "\n")],
+                         ids=["plain", "plain-crlf", "html-utf8-soft-break", "trailing-blank"])
 def test_inputs_eml_quoted_printable_findings_point_into_the_file(engine, tmp_path, eml, newline):
     path = tmp_path / "reply.eml"
     path.write_bytes(eml.replace("\n", newline).encode("ascii"))

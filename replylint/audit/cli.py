@@ -105,12 +105,16 @@ def _write_reports(db_path: Path, outs: list[tuple[Path, str]], output_format: s
     from rich.console import Console
 
     from .report import gather, render_html, render_terminal, write_csv, write_json
+    from .store import SCHEMA_VERSION, schema_mismatch
 
     try:
         db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
     except sqlite3.DatabaseError as exc:
         raise Fail(f"{db_path}: cannot be read as an audit database ({exc}); give the --db an audit run wrote") from None
+    if version is not None and version[0] != SCHEMA_VERSION:
+        db.close()
+        raise Fail(schema_mismatch(db_path, version[0]))
     if not outs and output_format == "text" and quiet:
         db.close()
         return  # nothing to show: do not read the whole database
@@ -179,12 +183,16 @@ def with_common(func):
 @click.option("--agent-domain", "agent_domains", multiple=True, help="Mail/mbox: senders at this domain are agents (repeatable).")
 @click.option("--input-format", type=click.Choice(["auto", "text", "markdown", "html", "eml"]), help="Format of the text column [default: auto].")
 @click.option("--recheck", is_flag=True, help="Check every reply again, even unchanged ones.")
+@click.option("--prune", is_flag=True,
+              help="Remove stored messages whose made-up id their input no longer yields (a deleted reply file, a row "
+                   "gone from an export without ids); only for inputs read with no problem. Ids from the export are "
+                   "never removed.")
 @click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
 @click.option("--select", multiple=True, help="Only these reply rule ids (comma-separated; repeatable).")
 @click.option("--ignore", multiple=True, help="Skip these reply rule ids (comma-separated; repeatable).")
 @click.option("--model", help="Use an installed spaCy pipeline; never downloaded.")
 def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, engine_kind, scheduler, as_of, timezone,
-        agent_domains, input_format, recheck, no_progress, select, ignore, model):
+        agent_domains, input_format, recheck, prune, no_progress, select, ignore, model):
     """Check replies from exports, folders and mbox files into the database."""
     from dataclasses import replace
 
@@ -216,7 +224,7 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
                    "mbox files or .txt/.md/.html/.eml replies)")
     jobs = jobs or os.cpu_count() or 1
     request = AuditRequest(tuple(inputs), spec, audit_cfg, threads, jobs=jobs, engine=engine_kind, scheduler=scheduler,
-                           as_of=as_of_moment, recheck=recheck)
+                           as_of=as_of_moment, recheck=recheck, prune=prune)
     try:
         store = Store(db_path)
     except StoreError as exc:
@@ -245,8 +253,8 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
                    "--as-of DATE to run them with the messages in file order, or audit an export with a created_at column",
                    err=True)
     if c.removed:
-        click.echo(f"replylint: {c.removed} stored messages no longer in their input (edited or deleted, or stored under"
-                   " an older id) removed with their results", err=True)
+        click.echo(f"replylint: --prune: {c.removed} stored messages no longer in their input removed with their results",
+                   err=True)
     for p in outcome.problems[:10]:
         if not p.fatal:  # those are the error below
             click.echo(f"replylint: skipped {p}", err=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import AuditConfig
-from .readers import AGENT, Message, Problem, had_old_derived_id, input_size, read_input
+from .readers import AGENT, Message, Problem, input_size, read_input
 from .store import ReplyRow, Store, ticket_rows
 from .threads import ThreadChecks, run_thread_rules, thread_message, thread_ruleset_hash
 from .timeutil import from_utc_text, to_utc_text
@@ -51,6 +51,7 @@ class AuditRequest:
     scheduler: str | None = None
     as_of: datetime | None = None
     recheck: bool = False  # check every reply again, even unchanged ones
+    prune: bool = False  # remove stored messages with made-up ids that their input no longer yields
 
 
 @dataclass
@@ -162,6 +163,7 @@ def run_audit(request: AuditRequest, store: Store,
             problems: list[Problem] = []
             read_ids: set[str] = set()
             unreadable = False
+            input_problems = 0
             base = done_bytes
             for item, consumed in read_input(path, request.audit, settings.max_bytes):
                 done_bytes = base + consumed
@@ -174,6 +176,7 @@ def run_audit(request: AuditRequest, store: Store,
                         seen[item.id] = item.origin
                         buffer.append(item)
                 if isinstance(item, Problem):
+                    input_problems += 1
                     if item.fatal:
                         unreadable = True
                         outcome.unreadable.append(item)
@@ -188,7 +191,9 @@ def run_audit(request: AuditRequest, store: Store,
                     maybe_commit(done_bytes)
             flush_messages(buffer, input_key)
             store.add_problems(input_key, problems, run_id)
-            if not unreadable:  # read to the end: what it did not yield is gone from it
+            # Only on request, and only for an input read whole: an empty file, an
+            # unmounted share or one unreadable file must never cost stored replies.
+            if request.prune and read_ids and not unreadable and not input_problems:
                 counts.removed += remove_gone_messages(store, path, read_ids)
             done_bytes = base + max(input_size(path), done_bytes - base)
             maybe_commit(done_bytes)
@@ -226,28 +231,12 @@ def _run_columns(counts: RunCounts) -> dict[str, int]:
 
 
 def remove_gone_messages(store: Store, path: Path, read_ids: set[str]) -> int:
-    """Remove the messages with made-up ids that ``path`` (just read in full)
-    no longer yields: an edited reply without an id column, a deleted file, or
-    a row stored under an older id scheme. Returns how many went."""
-    resolved = path.resolve()
-    gone = [i for i in store.derived_ids(str(resolved)) if i not in read_ids]
-    origin_files: dict[str, Path] = {}
-    for msg_id, ticket, direction, author, created_at, origin in list(store.messages_without_input()):
-        if msg_id in read_ids or not origin:
-            continue
-        file = _origin_file(origin)
-        if file not in origin_files:
-            origin_files[file] = Path(file).resolve()
-        from_here = origin_files[file] == resolved or origin_files[file].is_relative_to(resolved)
-        if from_here and had_old_derived_id(msg_id, ticket, direction, author, created_at, resolved):
-            gone.append(msg_id)
+    """Remove the messages with made-up ids that ``path`` no longer yields (a
+    deleted file, a row gone from an export without ids); the caller makes
+    sure the input was read whole. Returns how many went."""
+    gone = [i for i in store.derived_ids(str(path.resolve())) if i not in read_ids]
     store.delete_messages(gone)
     return len(gone)
-
-
-def _origin_file(origin: str) -> str:
-    file, _, line = origin.rpartition(":")
-    return file if file and (line.isdigit() or line == "None") else origin
 
 
 def _split_origin(origin: str) -> tuple[str, int | None]:

@@ -82,24 +82,6 @@ def input_id(path: Path) -> str:
     return str(path.resolve())
 
 
-def had_old_derived_id(msg_id: str, ticket: str | None, direction: str, author: str | None, created_at: str | None,
-                       input_path: Path) -> bool:
-    """Whether a message stored by an older replylint (which did not record its
-    input) has an id made up under the old schemes, which were not unique per
-    input: the path inside the folder, "export.jsonl:LINE", "box.mbox#N", or
-    "TICKET/CREATED/DIRECTION/AUTHOR/TEXTHASH". Such a row is replaced by the
-    same message under its new id, so it must go when its input is read again."""
-    if _MSGID.fullmatch(msg_id):
-        return False  # a Message-ID came from the mail itself
-    if input_path.is_dir() or input_path.suffix.lower() in REPLY_SUFFIXES:
-        return True
-    name = re.escape(input_path.name)
-    if re.fullmatch(rf"{name}:\d+|{name}#\d+", msg_id):
-        return True
-    prefix = f"{ticket}/{created_at}/{direction}/{author or ''}/"
-    return bool(ticket and created_at and msg_id.startswith(prefix) and re.fullmatch(r"[0-9a-f]{8}", msg_id[len(prefix):]))
-
-
 def input_size(path: Path) -> int:
     if path.is_dir():
         return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())

@@ -33,7 +33,10 @@ from typing import Any
 from .readers import Message, Problem
 from .timeutil import EARLIEST_PLAUSIBLE, LATEST_PLAUSIBLE, to_utc_text
 
-SCHEMA_VERSION = "1"
+# 2: messages record their input and whether their id was made up; runs their
+# process. A version-1 database (made-up ids not unique per input) is refused,
+# not migrated: its ids cannot be matched to the new ones safely.
+SCHEMA_VERSION = "2"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS messages (
@@ -58,8 +61,15 @@ CREATE INDEX IF NOT EXISTS problems_input ON problems (input);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, started_at TEXT, finished_at TEXT, status TEXT, inputs TEXT, engine TEXT,
     read INTEGER DEFAULT 0, checked INTEGER DEFAULT 0, unchanged INTEGER DEFAULT 0,
-    customer INTEGER DEFAULT 0, problems INTEGER DEFAULT 0, errors INTEGER DEFAULT 0, ruleset TEXT);
+    customer INTEGER DEFAULT 0, problems INTEGER DEFAULT 0, errors INTEGER DEFAULT 0, ruleset TEXT,
+    pid INTEGER, host TEXT);
+CREATE INDEX IF NOT EXISTS messages_input ON messages (input);
 """
+
+
+def schema_mismatch(path: Path, version: str) -> str:
+    return (f"{path}: written by another replylint version (database schema {version}, this one uses {SCHEMA_VERSION}); "
+            "audit into a new --db")
 
 
 def run_is_alive(pid: int | None, host: str | None) -> bool:
@@ -114,25 +124,14 @@ class Store:
                 # than refusing.
                 raise StoreError(f"{path}: is an SQLite database of something else (tables {', '.join(sorted(tables)[:5])}); "
                                  "give a new --db")
+            if "meta" in tables:
+                version = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+                if version is not None and version[0] != SCHEMA_VERSION:
+                    raise StoreError(schema_mismatch(path, version[0]))
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
-            columns = {row[1] for row in self.db.execute("PRAGMA table_info(messages)")}
-            # Databases from before inputs were recorded: their rows get the
-            # columns empty, and the pipeline claims them by origin.
-            for column, kind in (("input", "TEXT"), ("derived_id", "INTEGER")):
-                if column not in columns:
-                    self.db.execute(f"ALTER TABLE messages ADD COLUMN {column} {kind}")
-            self.db.execute("CREATE INDEX IF NOT EXISTS messages_input ON messages (input)")
-            run_columns = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
-            for column, kind in (("pid", "INTEGER"), ("host", "TEXT")):  # who runs it, to tell a killed run
-                if column not in run_columns:
-                    self.db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
-            version = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if version is None:
-                self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-            elif version[0] != SCHEMA_VERSION:
-                raise StoreError(f"{path}: written by another replylint version (schema {version[0]}); use a new --db")
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not an audit database ({exc})") from None
         except OSError as exc:
@@ -193,11 +192,6 @@ class Store:
     def derived_ids(self, input_key: str) -> list[str]:
         """The made-up ids stored for an input (see the module doc)."""
         return [i for (i,) in self.db.execute("SELECT id FROM messages WHERE input = ? AND derived_id = 1", (input_key,))]
-
-    def messages_without_input(self) -> Iterator[tuple[str, str | None, str, str | None, str | None, str | None]]:
-        """(id, ticket, direction, author, created_at, origin) of rows written
-        before inputs were recorded."""
-        return self.db.execute("SELECT id, ticket, direction, author, created_at, origin FROM messages WHERE input IS NULL")
 
     def delete_messages(self, ids: Sequence[str]) -> None:
         """Messages gone from their input, with their results and findings."""
