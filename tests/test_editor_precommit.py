@@ -106,6 +106,10 @@ def test_editor_precommit_hook_blocks_an_error_and_passes_a_clean_draft(drafts_r
         _git(repo, "add", name, env=env)
     docs = _git(repo, "commit", "-m", "docs", env=env)
     assert docs.returncode == 0 and "(no files to check)Skipped" in docs.stderr, docs.stdout + docs.stderr
+    # A draft whose name only begins like one of them is still checked.
+    (repo / "security-patch-reply.md").write_text(ERROR_DRAFT)
+    _git(repo, "add", "security-patch-reply.md", env=env)
+    assert _git(repo, "commit", "-m", "draft", env=env).returncode != 0
 
 
 def test_editor_precommit_stdin_filename_uses_that_files_config(tmp_path):
