@@ -98,7 +98,7 @@ class ThreadContext:
         # "We are not closing this ticket", "we're closing in on the cause": a
         # closing phrase that overlaps one of these says nothing of closing.
         overruled = [span for p in self.not_closing_phrases for span in _phrase_spans(text, p)]
-        return any(not any(start < b and a < end for a, b in overruled)
+        return any(not any(start < b and a < end for a, b in overruled) and not _in_question(text, end)
                    for p in self.closing_phrases for start, end in _phrase_spans(text, p))
 
     def closed_at(self, index: int) -> bool:
@@ -185,6 +185,13 @@ _AUDIT_DATA_KEYS = ("closing-phrases", "not-closing-phrases", "unwanted-elements
 
 def _phrases(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(" ".join(p.lower().split()) for p in values))
+
+
+def _in_question(text: str, end: int) -> bool:
+    """Whether the sentence around ``end`` ends with a question mark: asking
+    whether to close is not closing."""
+    stop = re.search(r"[.!?]", text[end:])
+    return bool(stop) and stop.group() == "?"
 
 
 def _phrase_spans(text: str, phrase: str) -> Iterator[tuple[int, int]]:
