@@ -14,9 +14,11 @@ IF_IT_COMES_BACK = re.compile(r"^[\W_]*if\s+(?:anything|something)\s+(?:else\s+)
 # if you'd like it added and I'll set it up": help offered on the customer's
 # word is a closing formula, not a plan (18 of 22 such replies on train, 19 of
 # 27 on dev, are labelled no next step). "If you send me a sample, I will
-# compare it" (the customer's verb inside the if-clause) is not one.
+# compare it" and "If you can reply with the HAR file and we'll analyse it"
+# (the customer's verb inside the if-clause) are not one.
 OFFER_ON_REPLY = re.compile(
-    r"^[\W_]*(?:if\b[^;]*?(?<!\byou\s)(?<!\bthey\s)(?<!\bshe\s)(?<!\bhe\s)|(?=[^;]*\bif\b))"
+    r"^[\W_]*(?:if\b[^;]*?(?<!\byou\s)(?<!\bthey\s)(?<!\bshe\s)(?<!\bhe\s)(?<!\bcan\s)(?<!\bcould\s)"
+    r"(?<!\bwould\s)(?<!\bwill\s)(?<!\bmay\s)(?<!\bto\s)|(?=[^;]*\bif\b))"
     r"\b(?:just\s+|simply\s+|please\s+)?(?:reply|respond|tell\s+(?:me|us)|let\s+(?:me|us)\s+know|get\s+back\s+to\s+(?:me|us)|"
     r"drop\s+(?:me|us)|ping\s+(?:me|us)|e-?mail\s+(?:me|us)|contact\s+(?:me|us)|write\s+to\s+(?:me|us))\b"
     r"[^;]*?\band\s+(?:i|we)(?:'ll|\u2019ll|\s+will|\s+can|\s+shall)\b", re.IGNORECASE)
@@ -29,7 +31,13 @@ def detect(ctx):
             continue
         # The courtesy clause ends at the first ";" ("...; we will finish it by 6 pm").
         courtesy_end = 0
-        if IF_IT_COMES_BACK.match(s.text) or OFFER_ON_REPLY.match(s.text):
+        # An offer that names a time after its "and we will" ("... and we will
+        # ship the fix in 4.2.1 next week") is a plan after all; a time in its
+        # condition ("If it isn't there by Friday, reply and I'll trace it") is not.
+        offer = OFFER_ON_REPLY.match(s.text)
+        if offer and any(sig.start - s.start >= offer.end() for sig in s.matches("time")):
+            offer = None
+        if IF_IT_COMES_BACK.match(s.text) or offer:
             semicolon = s.text.find(";")
             courtesy_end = semicolon if semicolon >= 0 else len(s.text)
         for sig in s.matches("commitment"):
