@@ -211,8 +211,9 @@ class Engine:
                 # A misspelt rule id is the likeliest reason a comment suppresses
                 # nothing; "remove it" would be the wrong advice then.
                 unknown = [r for r in comment.rules if r not in self.registry.rules]
-                advice = (f"{', '.join(repr(r) for r in unknown)} is not a rule id (see `replylint rules`): "
-                          "correct it or remove the comment") if unknown else "remove it"
+                options = self._rule_options(unused_spec)
+                advice = (options["unknown-rule-advice"].format(ids=", ".join(repr(r) for r in unknown)) if unknown
+                          else options["advice"])
                 hit = Hit(None, None, {"rules": ", ".join(comment.rules) or "all rules", "advice": advice})
                 span = (reply.plain.to_original(comment.start), reply.plain.to_original(comment.end - 1) + 1)
                 kept.append(self._finding(unused_spec, hit, reply, None, original_span=span))
