@@ -335,7 +335,11 @@ def _html_section(anchor: str, finding, reply, body_html: str, newline: str, edi
     if anchor == "after-span" and finding.end is not None:
         at = _plain_index(reply, finding.end - 1)
         blank = re.search(r"\n[ \t]*\n", plain[at:])
-        return _html_after(reply, at + blank.start() if blank else len(plain), body_html, newline, edit)
+        end = at + blank.start() if blank else len(plain)
+        # Table rows convert to single line breaks, so the next blank line can lie
+        # inside the sign-off: the paragraph ends where a sign-off or quote begins.
+        end = min([end, *(r.start for r in regions if r.kind in ("signoff", "quote") and r.start > at)])
+        return _html_after(reply, end, body_html, newline, edit)
     for r in regions:
         if r.kind == "signoff":
             return _html_before(reply, r.start, body_html, newline, edit)
@@ -369,6 +373,10 @@ def _html_after(reply, plain_end: int, body_html: str, newline: str, edit) -> Ed
         gap = len(original) - len(original[scan:].lstrip()) - scan
         tag = _HTML_TAG.match(original, scan + gap)
         if tag is None or not tag.group(1) or tag.group(2).lower() in _HTML_OUTER:
+            return edit(pos, pos, f"<br><br>{body_html}")
+        if tag.group(2).lower() in ("td", "th"):
+            # Mail laid out as a table: the new paragraph stays in the cell (text
+            # between rows would be invalid HTML).
             return edit(pos, pos, f"<br><br>{body_html}")
         scan = pos = tag.end()
         if _is_block(tag.group(2)):

@@ -218,8 +218,10 @@ PLANNED = "Our team will check the gateway logs tomorrow and get back to you by 
      '\n<div class="gmail_quote">On Mon, Ana wrote:<br>Please check ASAP.</div>\n</body></html>\n'),
     ("<html><body>\n<p>Hi Ana,</p>", f"\n<p>{ACTIONS}</p>", f"\n<p>{PLANNED}</p>\n<p>Regards,<br>Sam</p>\n</body></html>\n"),
     ('<div dir="ltr">Hi Ana,', f"<br><br>{ACTIONS}", f"<br><br>{PLANNED}<br><br>Regards,<br>Sam</div>\n"),
+    (f"<table><tr><td>Hi Ana,</td></tr><tr><td>{CHECKED}", f"<br><br>{OUTCOME}",
+     "</td></tr><tr><td>Kind regards,<br>Sam</td></tr></table>\n"),
 ], ids=["outcome-paragraphs", "outcome-gmail-br", "outcome-gmail-divs", "outcome-gmail-quote",
-        "actions-paragraphs", "actions-gmail-br"])
+        "actions-paragraphs", "actions-gmail-br", "outcome-table-rows"])
 def test_fixes_html_section_goes_in_the_body_once(engine, head, inserted, tail):
     outcome = fix_source(engine, Source("d.html", head + tail, "html"), unsafe=True)
     assert outcome.text == head + inserted + tail
