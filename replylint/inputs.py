@@ -132,10 +132,10 @@ def to_plain(source: Source) -> MappedText:
 def _eml_to_text(raw: str) -> MappedText:
     # compat32 is about ten times faster than the default policy and is lenient.
     msg = email.message_from_string(raw, policy=email.policy.compat32)
-    part, subtype = _pick_body(msg)
+    part, subtype = mail_body_part(msg)
     if part is None:
         return MappedText("")
-    body = _decode_part(part)
+    body = decode_mail_part(part)
     exact = _quoted_printable_map(part, raw, body)
     if exact is not None:
         if subtype != "html":
@@ -149,7 +149,10 @@ def _eml_to_text(raw: str) -> MappedText:
     return _align(body, raw, _body_start(raw))
 
 
-def _pick_body(msg: Message) -> tuple[Message | None, str]:
+def mail_body_part(msg: Message, whole_message_fallback: bool = True) -> tuple[Message | None, str]:
+    """The part of a mail that holds the reply, and "plain" or "html": the first
+    text/plain part that is not an attachment, else the first text/html one,
+    else (with ``whole_message_fallback``) a single-part message itself."""
     html_part = None
     for part in msg.walk():
         if part.is_multipart():
@@ -163,12 +166,12 @@ def _pick_body(msg: Message) -> tuple[Message | None, str]:
             html_part = part
     if html_part is not None:
         return html_part, "html"
-    if not msg.is_multipart():
+    if whole_message_fallback and not msg.is_multipart():
         return msg, "plain"
     return None, "plain"
 
 
-def _decode_part(part: Message) -> str:
+def decode_mail_part(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if payload is None:
         raw = part.get_payload()
@@ -196,7 +199,7 @@ def _quoted_printable_map(part: Message, raw: str, decoded: str) -> MappedText |
     offset = raw.find(payload, _body_start(raw)) if isinstance(payload, str) and payload else -1
     if offset < 0:
         return None
-    # The charsets _decode_part tries, in its order.
+    # The charsets decode_mail_part tries, in its order.
     for charset, errors in ((part.get_content_charset() or "utf-8", "strict"), ("utf-8", "strict"), ("cp1252", "replace")):
         try:
             mapped = _decode_quoted_printable(payload, offset, charset, errors)

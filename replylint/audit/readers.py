@@ -26,7 +26,13 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from ..inputs import InputError, decode_bytes, detect_format
+from ..inputs import (
+    InputError,
+    decode_bytes,
+    decode_mail_part,
+    detect_format,
+    mail_body_part,
+)
 from .config import AuditConfig
 from .timeutil import TimeError, parse_timestamp, to_utc_text, zone
 
@@ -421,34 +427,14 @@ def message_from_mail(raw: str, origin: str, config: AuditConfig, roots: dict[st
 
 
 def mail_body(msg: email.message.Message) -> tuple[str, str] | None:
-    """The reply in a mail, decoded, with its format: the first text/plain
-    part that is not an attachment, else the first text/html one. Stored
-    instead of the raw message, so that thread checks ("Closing the ticket.")
-    and report excerpts see the words, not headers and base64."""
-    html_part = None
-    for part in msg.walk():
-        if part.is_multipart() or (part.get("Content-Disposition") or "").lower().startswith("attachment"):
-            continue
-        if part.get_content_type() == "text/plain":
-            return _decoded_part(part), "text"
-        if part.get_content_type() == "text/html" and html_part is None:
-            html_part = part
-    return (_decoded_part(html_part), "html") if html_part is not None else None
-
-
-def _decoded_part(part: email.message.Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        raw = part.get_payload()
-        return raw if isinstance(raw, str) else ""
-    try:
-        return payload.decode(part.get_content_charset() or "utf-8")
-    except (LookupError, UnicodeDecodeError):
-        # Charset labels in real mail are often missing or wrong.
-        try:
-            return payload.decode("utf-8")
-        except UnicodeDecodeError:
-            return payload.decode("cp1252", errors="replace")
+    """The reply in a mail, decoded, with its format ("text" or "html"), as
+    `replylint check` reads an .eml (a mail with no text part has none).
+    Stored instead of the raw message, so that thread checks ("Closing the
+    ticket.") and report excerpts see the words, not headers and base64."""
+    part, subtype = mail_body_part(msg, whole_message_fallback=False)
+    if part is None:
+        return None
+    return decode_mail_part(part), "html" if subtype == "html" else "text"
 
 
 def read_mbox(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:
