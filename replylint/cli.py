@@ -52,7 +52,12 @@ class Engines:
 
     def engine(self, config_path: Path | None):
         if config_path not in self._by_config:
-            from .config import ConfigError, Settings, load_settings
+            from .config import (
+                ConfigError,
+                Settings,
+                check_option_rule_ids,
+                load_settings,
+            )
             from .engine import Engine
             from .registry import CheckLoadError, load
 
@@ -61,9 +66,7 @@ class Engines:
                 registry = load(base.check_folders, base.lexicons)
                 if config_path:  # validate rule names once the rule set is known
                     base = load_settings(config_path, known_rules=registry.rules)
-                for rid in (*self.overrides.get("select", ()), *self.overrides.get("ignore", ())):
-                    if rid != "ALL" and rid not in registry.rules:
-                        raise ConfigError(f"--select/--ignore: unknown rule '{rid}' (see `replylint rules`)")
+                check_option_rule_ids((*self.overrides.get("select", ()), *self.overrides.get("ignore", ())), registry.rules)
                 settings = base.with_overrides(**self.overrides)
                 self._by_config[config_path] = Engine(settings, registry=registry)
             except (ConfigError, CheckLoadError) as exc:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -146,6 +146,14 @@ def _key_line(path: Path, dotted_key: str) -> int | None:
             if in_table and re.match(rf'^"?{re.escape(key)}"?\s*=', stripped):
                 return number
     return None
+
+
+def check_option_rule_ids(rule_ids: Iterable[str], known_rules: Mapping[str, Any]) -> None:
+    """--select/--ignore name rules as the config keys do; a typo would
+    otherwise select nothing, or ignore nothing, without a word."""
+    for rid in rule_ids:
+        if rid != "ALL" and rid not in known_rules:
+            raise ConfigError(f"--select/--ignore: unknown rule '{rid}' (see `replylint rules`)")
 
 
 def load_settings(path: Path | None, known_rules: Mapping[str, Any] | None = None) -> Settings:

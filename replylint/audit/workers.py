@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import ConfigError, Settings, parse_settings
+from ..config import Settings, check_option_rule_ids, parse_settings
 from .config import read_config_table
 from .store import ReplyRow
 
@@ -69,9 +69,7 @@ def engine_settings(spec: EngineSpec) -> tuple[Settings, Any]:
     registry = load(base.check_folders, base.lexicons)
     if spec.config and table is not None:
         base = parse_settings(table, Path(spec.config), prefix or "", known_rules=registry.rules)
-    for rid in (*spec.select, *spec.ignore):
-        if rid != "ALL" and rid not in registry.rules:
-            raise ConfigError(f"--select/--ignore: unknown rule '{rid}' (see `replylint rules`)")
+    check_option_rule_ids((*spec.select, *spec.ignore), registry.rules)
     changes = {"select": spec.select or None, "ignore": spec.ignore or None, "model": spec.model}
     return base.with_overrides(**changes), registry
 
