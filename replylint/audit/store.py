@@ -10,10 +10,10 @@ Why these choices:
   row; nothing is counted twice.
 - Each message records the input it was read from (its absolute path) and
   whether replylint made its id up. A made-up id exists only through its
-  input, so when that input is read again in full, its made-up ids that did not
-  come back (an edited row without an id column, a deleted file) are removed
-  with their results; ids from the export itself are kept (an export may be
-  incremental).
+  input, so with --prune, when that input is read again with no problem, its
+  made-up ids that did not come back (a deleted file, a row gone from an export
+  without ids) are removed with their results; ids from the export itself are
+  kept (an export may be incremental).
 - Findings in their own table so reports aggregate them in SQL; elements as a
   JSON object (their keys come from the check folders, not from this schema).
 """
@@ -84,6 +84,14 @@ def run_is_alive(pid: int | None, host: str | None) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _id_chunks(ids: Sequence[str], size: int = 500) -> Iterator[tuple[list[str], str]]:
+    """``ids`` in slices for ``IN (...)``, with their "?,?,..." placeholders:
+    SQLite caps the number of parameters in one statement."""
+    for start in range(0, len(ids), size):
+        chunk = list(ids[start:start + size])
+        yield chunk, ",".join("?" * len(chunk))
 
 
 class StoreError(Exception):
@@ -195,16 +203,12 @@ class Store:
 
     def delete_messages(self, ids: Sequence[str]) -> None:
         """Messages gone from their input, with their results and findings."""
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start:start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _id_chunks(ids):
             self.db.execute(f"DELETE FROM messages WHERE id IN ({marks})", chunk)
         self.delete_results(ids)
 
     def delete_results(self, ids: Sequence[str]) -> None:
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start:start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _id_chunks(ids):
             self.db.execute(f"DELETE FROM findings WHERE reply_id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM results WHERE id IN ({marks})", chunk)
 
@@ -217,9 +221,7 @@ class Store:
     def current_hashes(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """id -> (text hash, rule set hash) of the stored results among ``ids``."""
         out: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _id_chunks(ids):
             for rid, th, rs in self.db.execute(f"SELECT id, text_hash, ruleset FROM results WHERE id IN ({marks})", chunk):
                 out[rid] = (th, rs)
         return out
