@@ -138,10 +138,10 @@ def _key_line(path: Path, dotted_key: str) -> int | None:
             stripped = line.strip()
             header = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
             if header:
-                in_table = header.group(1).replace('"', "") == table
                 name = header.group(1).replace('"', "")
                 if name == dotted_key or name.startswith(dotted_key + "."):
                     return number
+                in_table = name == table
                 continue
             if in_table and re.match(rf'^"?{re.escape(key)}"?\s*=', stripped):
                 return number
