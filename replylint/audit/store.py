@@ -82,7 +82,7 @@ def run_is_alive(pid: int | None, host: str | None) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass  # alive, under another user
     return True
 
 
@@ -267,8 +267,8 @@ class Store:
                         " thread_ruleset=excluded.thread_ruleset", (ticket, digest, ruleset))
 
     def latest_message_time(self) -> str | None:
-        # A database written before implausible dates were rejected may hold
-        # one (year 5138); it must not become every ticket's "now".
+        # The readers reject implausible dates (year 5138), but a row written
+        # any other way must not become every ticket's "now" either.
         row = self.db.execute("SELECT MAX(created_at) FROM messages WHERE created_at >= ? AND created_at < ?",
                               (to_utc_text(EARLIEST_PLAUSIBLE), to_utc_text(LATEST_PLAUSIBLE))).fetchone()
         return row[0] if row else None
