@@ -352,7 +352,7 @@ def apply_suppressions(findings: list[Finding], reply: ParsedReply) -> tuple[lis
         for c, lo, hi in ranges:
             if c.rules and f.rule not in c.rules:
                 continue
-            plain_start = _original_to_plain(reply, f.start) if f.start is not None else None
+            plain_start = reply.plain.from_original(f.start) if f.start is not None else None
             if plain_start is None or lo <= plain_start < hi:
                 hit = c
                 break
@@ -363,14 +363,6 @@ def apply_suppressions(findings: list[Finding], reply: ParsedReply) -> tuple[lis
             out.append(None)
     unused = [c for c, _, _ in ranges if id(c) not in used]
     return out, unused
-
-
-def _original_to_plain(reply: ParsedReply, index: int) -> int:
-    origin = reply.plain.origin
-    if origin is None:
-        return index
-    pos = bisect.bisect_left(origin, index)
-    return min(pos, len(origin))
 
 
 def _next_paragraph_end(text: str, start: int) -> int:

@@ -22,7 +22,6 @@ template is reported (file, line, variable) and only its own fix is dropped.
 
 from __future__ import annotations
 
-import bisect
 import html
 import re
 from collections.abc import Iterable
@@ -333,7 +332,7 @@ def _html_section(anchor: str, finding, reply, body_html: str, newline: str, edi
         first = re.search(r"\S", reply.segmented.text)
         return _html_before(reply, first.start() if first else 0, body_html, newline, edit)
     if anchor == "after-span" and finding.end is not None:
-        at = _plain_index(reply, finding.end - 1)
+        at = reply.plain.from_original(finding.end - 1)
         blank = re.search(r"\n[ \t]*\n", plain[at:])
         end = at + blank.start() if blank else len(plain)
         # Table rows convert to single line breaks, so the next blank line can lie
@@ -347,13 +346,6 @@ def _html_section(anchor: str, finding, reply, body_html: str, newline: str, edi
     if quote is not None:
         return _html_before(reply, quote.start, body_html, newline, edit)
     return _html_after(reply, len(reply.segmented.text.rstrip()), body_html, newline, edit)
-
-
-def _plain_index(reply, original_index: int) -> int:
-    origin = reply.plain.origin
-    if origin is None:
-        return original_index
-    return min(bisect.bisect_left(origin, original_index), len(origin))
 
 
 def _html_after(reply, plain_end: int, body_html: str, newline: str, edit) -> Edit:
@@ -416,7 +408,7 @@ def html_paragraph_start(reply, original_index: int | None) -> int:
     """Where, in an HTML reply, a line of markup (a suppression comment) goes to
     come right before the paragraph holding ``original_index`` (the first
     paragraph when None)."""
-    at = 0 if original_index is None else _plain_index(reply, original_index)
+    at = 0 if original_index is None else reply.plain.from_original(original_index)
     paragraph_start = 0
     for blank in re.finditer(r"\n[ \t]*\n", reply.plain.text[:at]):
         paragraph_start = blank.end()

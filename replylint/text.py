@@ -29,6 +29,14 @@ class MappedText:
             return self.origin[-1] + 1
         return self.origin[index]
 
+    def from_original(self, index: int) -> int:
+        """The first character of ``text`` that comes from original ``index``
+        or later (``len(text)`` past the end): where a position in the file
+        lands in the analysed text."""
+        if self.origin is None:
+            return index
+        return min(bisect.bisect_left(self.origin, index), len(self.origin))
+
 
 class TextBuilder:
     """Accumulates output characters together with their original indices."""
