@@ -48,6 +48,18 @@ RECORDS_STATE = re.compile(r"\byour\s+(?:[\w-]+\s+)?(?:payment|order|invoice|acc
                            r"registration|details|profile|record|deposit|direct\s+debit)\b|"
                            r"\b(?:received|marked|recorded|registered|paid|posted|booked|listed)\s+(?:\w+\s+)?(?:fine|correctly|normally)\b", re.IGNORECASE)
 
+# "Your domestic orders don't hit this because the field is optional there": a
+# thing of the customer's that does not show the problem, said from their records,
+# is no run of ours (unless our side is named: "your file doesn't crash on our rig").
+YOUR_THING_NOT_SHOWING = re.compile(r"^\W*your\s+(?:[\w-]+\s+){0,3}?(?:do|does|did)(?:n't|n’t|\s+not)\b|^\W*your\s+(?:[\w-]+\s+){0,3}?never\b", re.IGNORECASE)
+OURS = re.compile(r"\b(?:our|we|us|i|my|here|locally)\b", re.IGNORECASE)
+
+# "Cleared both and sent a test page, printed fine", "Reset the printer; it
+# prints fine now": a remedy told without its subject, at the sentence's start.
+TERSE_REMEDY = re.compile(r"^[\W_]*(?:just\s+|have\s+)?(?:cleared|reset|restarted|rebooted|unlocked|unjammed|replaced|re-?installed|"
+                          r"repaired|fixed|flushed|purged|re-?seated|swapped|re-?enabled)\s+(?:both|it|them|the|your|his|her|their|all|a|an)\b",
+                          re.IGNORECASE)
+
 # A success the customer reports, or one inside a condition, is not our result.
 SUCCESS_BLOCKERS = ("conditional", "question-to-customer", "you-subject", "customer-side")
 
@@ -71,6 +83,8 @@ def detect(ctx):
             if records_only and sig.label != "cannot-reproduce":
                 continue
             if sig.label == "not-happening" and reproduced:
+                continue
+            if sig.label != "works-for-us" and YOUR_THING_NOT_SHOWING.match(s.text) and not OURS.search(s.text):
                 continue
             if sig.pattern.endswith(".fine-at-our-end") and RECORDS_STATE.search(s.text):
                 continue
@@ -139,4 +153,5 @@ def _our_fix(sentence) -> bool:
     cut = attempt.start() if attempt else len(sentence.text)
     before_attempt = [sig for sig in sentence.matches("after-fix", "remedy-action") if sig.start - sentence.start < cut]
     return any(sig.label == "after-fix" for sig in before_attempt) or (
-        any(sig.label == "remedy-action" for sig in before_attempt) and not OUR_TEST_BED.search(sentence.text))
+        (any(sig.label == "remedy-action" for sig in before_attempt) or bool(TERSE_REMEDY.match(sentence.text[:cut])))
+        and not OUR_TEST_BED.search(sentence.text))
