@@ -26,7 +26,10 @@ def detect(ctx):
             continue
         # "I'll close this case on Friday": the only thing ahead is closing it.
         closing_only = s.has("admin-future") and s.index not in commitments and not s.has("eta-marker")
-        ahead = s.index in commitments or _looks_ahead(s) or (s.has("will-future") and not closing_only)
+        # A routine billing date ("Your first bill will be sent in September") is
+        # ahead though it is no next step of ours (corpus/README.md).
+        ahead = (s.index in commitments or _looks_ahead(s) or (s.has("will-future") and not closing_only)
+                 or s.has("routine-bill"))
         anchored = [t for t in times if _anchored(s, t)]
         # "were charged twice within a minute": a bound in a past account is history.
         told_in_past = not s.has("future-marker") and _told_in_past(s.text[:times[0].start - s.start])

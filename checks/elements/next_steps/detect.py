@@ -40,8 +40,11 @@ def detect(ctx):
         if IF_IT_COMES_BACK.match(s.text) or offer:
             semicolon = s.text.find(";")
             courtesy_end = semicolon if semicolon >= 0 else len(s.text)
+        # "Your next bill will be issued on 4 November": a routine billing date is
+        # an ETA without a next step (corpus/README.md); a later clause may still commit.
+        routine_end = max((sig.end for sig in s.matches("routine-bill")), default=s.start) - s.start
         for sig in s.matches("commitment"):
-            if sig.start - s.start < courtesy_end:
+            if sig.start - s.start < max(courtesy_end, routine_end):
                 continue
             # "if you need anything, we will be happy to..." and "let us know if you
             # need us to check" are courtesy, not a plan.
