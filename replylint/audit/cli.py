@@ -252,6 +252,11 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
         click.echo("replylint: thread checks skipped: no message has a time (files in a folder carry none); give "
                    "--as-of DATE to run them with the messages in file order, or audit an export with a created_at column",
                    err=True)
+    if c.status_by_name:
+        column = audit_cfg.field_map["status"]
+        click.echo(f"replylint: no field map given, so the column '{column}' was read as the ticket status of "
+                   f"{c.status_by_name} messages; to leave it out, name the columns to read with --map (or [audit] map)",
+                   err=True)
     if c.removed:
         click.echo(f"replylint: --prune: {c.removed} stored messages no longer in their input removed with their results",
                    err=True)

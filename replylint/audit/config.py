@@ -57,6 +57,14 @@ class AuditConfig:
     ignore: tuple[str, ...] = ()
     thread_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
+    def reads(self, name: str) -> bool:
+        """Whether rows are read for field ``name``. Without any map, a column
+        named like a field is that field (an export written for replylint).
+        Once the user maps columns, only those are read: a helpdesk export's own
+        "status" column (the ticket's current status on every row) must not be
+        taken for a field nobody named. The text is always read."""
+        return name == "text" or not self.mapped or name in self.mapped
+
     def calendar(self) -> BusinessCalendar:
         return BusinessCalendar(zone(self.timezone), frozenset(self.business_days), frozenset(self.holidays))
 

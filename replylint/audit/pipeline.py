@@ -65,6 +65,7 @@ class RunCounts:
     tickets_checked: int = 0
     threads_untimed: bool = False  # thread checks skipped: no message has a time and no --as-of was given
     removed: int = 0  # stored messages with made-up ids that their input no longer yields
+    status_by_name: int = 0  # messages whose status came from a column named "status" that no map named
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -135,6 +136,8 @@ def run_audit(request: AuditRequest, store: Store,
     def flush_messages(messages: list[Message], input_key: str) -> None:
         store.upsert_messages(messages, counts.read, input_key)
         counts.read += len(messages)
+        if "status" not in request.audit.mapped:
+            counts.status_by_name += sum(1 for m in messages if m.status is not None)
         agents = [m for m in messages if m.direction == AGENT]
         counts.customer += len(messages) - len(agents)
         # A message now marked as the customer's may have been scored as our

@@ -173,7 +173,7 @@ def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, lin
     fmap = config.field_map
 
     def get(name: str) -> Any:
-        return _lookup(row, fmap[name])
+        return _lookup(row, fmap[name]) if config.reads(name) else None
 
     def optional_text(name: str) -> str | None:
         value = get(name)

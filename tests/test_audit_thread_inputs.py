@@ -1,0 +1,62 @@
+"""What rows an audit reads into its thread checks, from a support lead's
+review of real Zendesk and Freshdesk exports: a status column that only holds
+the ticket's current status, internal notes, a column that merely happens to
+be named like a field, and the message when no row could be read."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from replylint.cli import main
+
+
+def audit(*args: str, ok: bool = True):
+    runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner()
+    result = runner.invoke(main, ["audit", *args, "-j", "1", "--no-progress", "-q"], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, (result.output, getattr(result, "stderr", ""))
+    return result
+
+
+def stderr(result) -> str:
+    return getattr(result, "stderr", result.output)
+
+
+def thread_rules(db: Path, ticket: str) -> list[str]:
+    con = sqlite3.connect(db)
+    try:
+        return [r for (r,) in con.execute("SELECT rule FROM thread_findings WHERE ticket = ? ORDER BY rule", (ticket,))]
+    finally:
+        con.close()
+
+
+CLOSING = "The fix is attached; we verified it on our cluster. I'm closing this ticket."
+
+
+# -- a column named like a field that no map names ------------------------------------------
+
+def test_unmapped_status_column_is_not_read_when_columns_are_mapped(tmp_path):
+    """Review: a 'status' column of 'open' on every row (not mapped) made every
+    ticket open, so the agent's closing went unseen and left-behind fired."""
+    export = tmp_path / "eta.csv"
+    export.write_text("ticket,id,created,author,role,status,body\n"
+                      "E1,c1,2025-07-09T13:00:00Z,Cust,end-user,open,The API fails.\n"
+                      f"E1,c2,2025-07-09T14:00:00Z,Ana,agent,open,{CLOSING}\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    result = audit("run", str(export), "--db", str(db), "--as-of", "2025-07-30",
+                   "--map", "text=body,ticket=ticket,id=id,created_at=created,agent=author,direction=role")
+    assert "left-behind" not in thread_rules(db, "E1")
+    assert "was read as the ticket status" not in stderr(result)
+
+
+def test_without_a_map_the_status_column_is_read_and_the_summary_says_so(tmp_path):
+    export = tmp_path / "e.csv"
+    export.write_text("ticket,id,created_at,direction,status,text\n"
+                      "E1,c1,2025-07-09T13:00:00Z,customer,open,The API fails.\n"
+                      f"E1,c2,2025-07-09T14:00:00Z,agent,open,{CLOSING}\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    result = audit("run", str(export), "--db", str(db))
+    assert "the column 'status' was read as the ticket status of 2 messages" in stderr(result)
