@@ -60,3 +60,39 @@ def test_without_a_map_the_status_column_is_read_and_the_summary_says_so(tmp_pat
     db = tmp_path / "a.db"
     result = audit("run", str(export), "--db", str(db))
     assert "the column 'status' was read as the ticket status of 2 messages" in stderr(result)
+
+
+# -- a status column that holds the ticket's current status on every row ----------------------
+
+ZENDESK_MAP = ("text=HTML Body,agent=Author Name,ticket=Ticket ID,created_at=Created At,id=Comment ID,"
+               "direction=Author Role,status=Ticket Status")
+ZENDESK_HEAD = "Ticket ID,Comment ID,Created At,Author Name,Author Role,Ticket Status,HTML Body\n"
+CANNOT_REPRODUCE = ('"<p>Hi Olu,</p><p>We couldn\'t reproduce this issue on our side. I\'m closing this ticket; '
+                    'feel free to reopen if it happens again.</p><p>Best regards,<br>Tom</p>"')
+
+
+def test_current_status_on_every_row_is_the_end_state_not_each_messages(tmp_path):
+    """Review: 'solved' on every row made the ticket look closed from its first
+    message, so cannot-reproduce-then-closed never fired with status mapped."""
+    export = tmp_path / "zd_status.csv"
+    export.write_text(ZENDESK_HEAD
+                      + "9001,1,2025-09-02T13:00:00Z,Olu Adeyemi,end-user,solved,<p>The token endpoint returns 401.</p>\n"
+                      + f"9001,2,2025-09-03T14:00:00Z,Tom Becker,agent,solved,{CANNOT_REPRODUCE}\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db), "--map", ZENDESK_MAP)
+    assert "cannot-reproduce-then-closed" in thread_rules(db, "9001")
+
+
+def test_a_status_that_changes_within_the_ticket_keeps_its_per_message_meaning(tmp_path):
+    export = tmp_path / "zd_status.csv"
+    export.write_text(ZENDESK_HEAD
+                      + "9002,1,2025-09-02T13:00:00Z,Olu Adeyemi,end-user,open,<p>The token endpoint returns 401.</p>\n"
+                      + "9002,2,2025-09-02T14:00:00Z,Tom Becker,agent,solved,<p>We rotated the client secret.</p>\n"
+                      + "9002,3,2025-09-03T14:00:00Z,Olu Adeyemi,end-user,open,<p>It happens again.</p>\n",
+                      encoding="utf-8")
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db), "--map", ZENDESK_MAP)
+    con = sqlite3.connect(db)
+    messages = [m for (m,) in con.execute("SELECT message FROM thread_findings WHERE rule = 'left-behind'")]
+    con.close()
+    assert len(messages) == 1 and "was re-opened on 2025-09-03" in messages[0]

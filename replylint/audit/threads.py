@@ -19,7 +19,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -292,10 +292,25 @@ def thread_message(row: Mapping[str, Any], calendar: BusinessCalendar) -> Thread
     )
 
 
+def status_as_end_state(messages: Sequence[ThreadMessage]) -> tuple[ThreadMessage, ...]:
+    """Zendesk and Freshdesk export the ticket's current status on every row of
+    a ticket: "solved" on its first message does not mean it was solved then.
+    A status that is the same on every message is taken as the state at the
+    end of the export only (the last message's); the earlier messages are read
+    as in an export without status (closing phrases). A status that changes
+    within the ticket is a per-message status and is kept as it is."""
+    if len(messages) < 2 or any(m.status is None for m in messages):
+        return tuple(messages)
+    if len({m.status.strip().lower() for m in messages if m.status is not None}) > 1:
+        return tuple(messages)
+    return (*(replace(m, status=None) for m in messages[:-1]), messages[-1])
+
+
 def run_thread_rules(ticket: str, messages: Sequence[ThreadMessage], checks: ThreadChecks,
                      options: Mapping[str, Mapping[str, Any]], calendar: BusinessCalendar, as_of: datetime,
                      closed_statuses: tuple[str, ...], ignore: Iterable[str] = ()) -> list[ThreadFinding]:
     ignored = set(ignore)
+    messages = status_as_end_state(messages)
     by_id = {m.id: m for m in messages}
     found: list[ThreadFinding] = []
     for spec in checks.rules.values():
