@@ -96,3 +96,53 @@ def test_a_status_that_changes_within_the_ticket_keeps_its_per_message_meaning(t
     messages = [m for (m,) in con.execute("SELECT message FROM thread_findings WHERE rule = 'left-behind'")]
     con.close()
     assert len(messages) == 1 and "was re-opened on 2025-09-03" in messages[0]
+
+
+# -- internal (private) notes ------------------------------------------------------------------
+
+NOTES_MAP = "text=HTML Body,agent=Author Name,ticket=Ticket ID,created_at=Created At,id=Comment ID,direction=Author Role"
+NOTE = "<p>Internal note: I checked the throttling policy; it counts per node. Engineering will have a fix by Friday.</p>"
+
+
+def _notes_export(tmp_path: Path, column: str, customer: str, note: str, reply: str) -> Path:
+    export = tmp_path / "zd_notes.csv"
+    export.write_text(f"Ticket ID,Comment ID,Created At,Author Name,Author Role,{column},HTML Body\n"
+                      f"9100,1,2025-08-04T13:00:00Z,Olu Adeyemi,end-user,{customer},<p>We hit 429 errors below our quota.</p>\n"
+                      f"9100,2,2025-08-04T14:00:00Z,Kofi Mensah,agent,{note},{NOTE}\n"
+                      f"9100,3,2025-08-07T14:00:00Z,Kofi Mensah,agent,{reply},<p>The corrected policy is attached.</p>\n",
+                      encoding="utf-8")
+    return export
+
+
+def test_internal_notes_are_left_out_of_scoring_and_threads_and_counted(tmp_path):
+    """Review: a private note 'answered' the customer, so no-daily-update did not fire."""
+    export = _notes_export(tmp_path, "Public", "true", "false", "true")
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db), "--map", NOTES_MAP)  # unmapped: the note is a reply, as before
+    assert "no-daily-update" not in thread_rules(db, "9100")
+    result = audit("run", str(export), "--db", str(db), "--map", NOTES_MAP + ",public=Public")
+    assert "no-daily-update" in thread_rules(db, "9100")
+    assert "1 internal notes left out" in stderr(result)
+    con = sqlite3.connect(db)
+    assert [i for (i,) in con.execute("SELECT id FROM messages ORDER BY id")] == ["1", "3"]  # the stored note is gone
+    assert [i for (i,) in con.execute("SELECT id FROM results")] == ["3"]
+    con.close()
+
+
+def test_private_column_and_helpdesk_spellings_of_visibility(tmp_path):
+    for column, customer, note, reply in (("Private", "false", "true", "false"), ("Private", "no", "yes", "0"),
+                                          ("Visibility", "public", "internal", "public"),
+                                          ("Visibility", "Public", "Private", "PUBLIC")):
+        export = _notes_export(tmp_path, column, customer, note, reply)
+        field = "private" if column == "Private" else "public"
+        db = tmp_path / f"{column}-{note}.db"
+        result = audit("run", str(export), "--db", str(db), "--map", f"{NOTES_MAP},{field}={column}")
+        assert "1 internal notes left out" in stderr(result), (column, note)
+        assert "no-daily-update" in thread_rules(db, "9100")
+
+
+def test_a_visibility_value_that_says_neither_is_reported_with_its_line(tmp_path):
+    export = _notes_export(tmp_path, "Public", "true", "maybe", "true")
+    result = audit("run", str(export), "--db", str(tmp_path / "a.db"), "--map", NOTES_MAP + ",public=Public")
+    assert (f"skipped {export}:3: field 'Public' is 'maybe': it must say whether the message is public "
+            "(true/false, yes/no, 1/0, or public/private/internal)") in stderr(result)

@@ -245,7 +245,8 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
         store.close()
     c = outcome.counts
     click.echo(f"replylint: {c.checked} replies checked, {c.unchanged} unchanged (skipped), {c.customer} customer messages, "
-               f"{c.problems} rows/files skipped, {c.errors} failed, {c.tickets_checked} tickets thread-checked "
+               + (f"{c.internal} internal notes left out (not scored, not in thread checks), " if c.internal else "")
+               + f"{c.problems} rows/files skipped, {c.errors} failed, {c.tickets_checked} tickets thread-checked "
                f"in {outcome.seconds:.1f} s ({c.checked / outcome.seconds if outcome.seconds else 0:.0f} replies/s); database {db_path}",
                err=True)
     if c.threads_untimed:

@@ -3,7 +3,7 @@
 
     [audit]
     map = { text = "body", agent = "author", ticket = "ticket_id", created_at = "created",
-            id = "message_id", direction = "from_role", status = "status" }
+            id = "message_id", direction = "from_role", status = "status", public = "public" }
     agent-values = ["agent", "support"]        # direction values that mark our replies
     customer-values = ["customer", "end-user"] # direction values that mark customer messages
     agent-domains = ["support.example.com"]    # mail/mbox: senders at these domains are agents
@@ -31,7 +31,10 @@ from typing import Any
 from ..config import ConfigError, check_options, read_config_file
 from .timeutil import WEEKDAYS, BusinessCalendar, TimeError, zone
 
-MAP_FIELDS = ("text", "id", "ticket", "agent", "created_at", "direction", "status", "format")
+MAP_FIELDS = ("text", "id", "ticket", "agent", "created_at", "direction", "status", "format", "public", "private")
+# Whether a message is public or an internal note: read only when mapped (a
+# column of that name alone says nothing of which way round it is meant).
+VISIBILITY_FIELDS = ("public", "private")
 DEFAULT_MAP = MappingProxyType({name: name for name in MAP_FIELDS})
 DEFAULT_AGENT_VALUES = ("agent", "support", "staff", "engineer", "outbound", "out", "reply", "public_reply", "admin")
 DEFAULT_CUSTOMER_VALUES = ("customer", "end-user", "enduser", "end_user", "requester", "inbound", "in", "user",
@@ -63,6 +66,8 @@ class AuditConfig:
         Once the user maps columns, only those are read: a helpdesk export's own
         "status" column (the ticket's current status on every row) must not be
         taken for a field nobody named. The text is always read."""
+        if name in VISIBILITY_FIELDS:
+            return name in self.mapped
         return name == "text" or not self.mapped or name in self.mapped
 
     def calendar(self) -> BusinessCalendar:

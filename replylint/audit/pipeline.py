@@ -65,6 +65,7 @@ class RunCounts:
     tickets_checked: int = 0
     threads_untimed: bool = False  # thread checks skipped: no message has a time and no --as-of was given
     removed: int = 0  # stored messages with made-up ids that their input no longer yields
+    internal: int = 0  # internal (private) notes read and left out of scoring and thread checks
     status_by_name: int = 0  # messages whose status came from a column named "status" that no map named
 
     def as_dict(self) -> dict[str, int]:
@@ -163,6 +164,7 @@ def run_audit(request: AuditRequest, store: Store,
             input_key = str(path.resolve())
             store.clear_problems(input_key)
             buffer: list[Message] = []
+            notes: list[str] = []  # ids of internal notes: a stored message under one of them is removed
             problems: list[Problem] = []
             read_ids: set[str] = set()
             unreadable = False
@@ -170,7 +172,11 @@ def run_audit(request: AuditRequest, store: Store,
             base = done_bytes
             for item, consumed in read_input(path, request.audit, settings.max_bytes):
                 done_bytes = base + consumed
-                if isinstance(item, Message):
+                if isinstance(item, Message) and item.internal:
+                    read_ids.add(item.id)
+                    notes.append(item.id)
+                    counts.internal += 1
+                elif isinstance(item, Message):
                     read_ids.add(item.id)  # a duplicate too: this input still has it
                     first = seen.get(item.id)
                     if first is not None:
@@ -187,13 +193,17 @@ def run_audit(request: AuditRequest, store: Store,
                     counts.problems += 1
                     if len(outcome.problems) < keep_problems:
                         outcome.problems.append(item)
-                if len(buffer) >= READ_CHUNK or len(problems) >= READ_CHUNK:
+                if len(buffer) >= READ_CHUNK or len(problems) >= READ_CHUNK or len(notes) >= READ_CHUNK:
                     flush_messages(buffer, input_key)
                     store.add_problems(input_key, problems, run_id)
-                    buffer, problems = [], []
+                    # A note stored as a message by an earlier run without the
+                    # public/private column must not go on counting as a reply.
+                    store.delete_messages(notes)
+                    buffer, problems, notes = [], [], []
                     maybe_commit(done_bytes)
             flush_messages(buffer, input_key)
             store.add_problems(input_key, problems, run_id)
+            store.delete_messages(notes)
             # Only on request, and only for an input read whole: an empty file, an
             # unmounted share or one unreadable file must never cost stored replies.
             if request.prune and read_ids and not unreadable and not input_problems:

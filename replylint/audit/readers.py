@@ -33,7 +33,7 @@ from ..inputs import (
     detect_format,
     mail_body_part,
 )
-from .config import AuditConfig
+from .config import VISIBILITY_FIELDS, AuditConfig
 from .timeutil import TimeError, parse_timestamp, to_utc_text, zone
 
 REPLY_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
@@ -56,6 +56,9 @@ class Message:
     text: str
     format: str
     origin: str  # where it came from: "file:line"
+    # An internal (private) note: not scored and left out of thread checks,
+    # only counted (read from a mapped public/private column).
+    internal: bool = False
     # True when replylint made the id up (no id column, no Message-ID): such a
     # message is known only through its input, so a re-read of that input that
     # no longer yields the id means the message is gone (edited, renamed, deleted).
@@ -188,6 +191,17 @@ def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, lin
         return Problem(file, line, f"field '{fmap['text']}' is {type(text).__name__}, not text")
     if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         return Problem(file, line, f"text is over the {max_bytes:,}-byte limit (raise max-bytes in the config)")
+    internal = False
+    for name in VISIBILITY_FIELDS:
+        if not config.reads(name):
+            continue
+        raw = optional_text(name)
+        says = _is_internal(raw, name) if raw is not None else None
+        if says is None:
+            what = f"is {raw!r}" if raw is not None else "is empty"
+            return Problem(file, line, f"field '{fmap[name]}' {what}: it must say whether the message is {name} "
+                                       "(true/false, yes/no, 1/0, or public/private/internal)")
+        internal = says
     direction = AGENT
     raw_direction = optional_text("direction")
     if raw_direction is not None:
@@ -201,7 +215,7 @@ def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, lin
                                        f"({', '.join(config.agent_values[:4])}...) nor a customer value (set audit.agent-values / customer-values)")
     elif "direction" in config.mapped:
         return Problem(file, line, f"no '{fmap['direction']}' field (who wrote the message)")
-    if direction == AGENT and not text.strip():
+    if direction == AGENT and not text.strip() and not internal:
         return Problem(file, line, "empty reply text")
     created = None
     raw_created = get("created_at")
@@ -235,7 +249,25 @@ def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, lin
     if msg_id is None:
         msg_id = row_ids.for_row(ticket, created, direction, author, line)
     return Message(msg_id, ticket, direction, author, created, optional_text("status"), text, fmt, f"{file}:{line}",
-                   derived_id=derived)
+                   internal=internal, derived_id=derived)
+
+
+_YES = ("true", "yes", "y", "1")
+_NO = ("false", "no", "n", "0")
+
+
+def _is_internal(value: str, field_name: str) -> bool | None:
+    """Whether a public/private column's value marks an internal note, the
+    way helpdesks export it (Zendesk "Public" true/false, Freshdesk "Private"
+    true/false, "internal" notes); None for a value that says neither."""
+    word = value.strip().lower()
+    if word == "public":
+        return False
+    if word in ("private", "internal"):
+        return True
+    if word in _YES or word in _NO:
+        return (word in _YES) == (field_name == "private")
+    return None
 
 
 def _binary_lines(path: Path, consumed: list[int]) -> Iterator[bytes]:
