@@ -146,3 +146,24 @@ def test_a_visibility_value_that_says_neither_is_reported_with_its_line(tmp_path
     result = audit("run", str(export), "--db", str(tmp_path / "a.db"), "--map", NOTES_MAP + ",public=Public")
     assert (f"skipped {export}:3: field 'Public' is 'maybe': it must say whether the message is public "
             "(true/false, yes/no, 1/0, or public/private/internal)") in stderr(result)
+
+
+# -- a run that read no row says why --------------------------------------------------------------
+
+def test_every_row_with_an_unknown_direction_says_so_not_that_no_message_has_a_time(tmp_path):
+    """Review: Freshdesk's Incoming true/false with no config printed 'thread
+    checks skipped: no message has a time (files in a folder carry none)'."""
+    export = tmp_path / "freshdesk.csv"
+    export.write_text("Ticket ID,Conversation ID,Created Time,Author,Incoming,Body\n"
+                      "1201,1,2025-07-03 10:47:00,Maria,true,The gateway pod restarts every few hours.\n"
+                      "1201,2,2025-07-03 11:47:00,Sam,false,We raised the heap limit and restarted the pod.\n"
+                      "1201,3,2025-07-03 12:47:00,Maria,true,Thanks.\n", encoding="utf-8")
+    result = audit("run", str(export), "--db", str(tmp_path / "a.db"),
+                   "--map", "text=Body,agent=Author,ticket=Ticket ID,created_at=Created Time,id=Conversation ID,"
+                            "direction=Incoming", ok=False)
+    err = stderr(result)
+    assert result.exit_code == 2
+    assert "no message has a time" not in err
+    assert ("no message could be read from " + str(export) + ": all 3 rows/files were skipped, 3 of them because their "
+            "direction (column 'Incoming') is neither an agent nor a customer value ('true' 2 times, 'false' 1 times)") in err
+    assert 'agent-values = ["false"] and customer-values = ["true"]' in err

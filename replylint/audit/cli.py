@@ -249,7 +249,7 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
                + f"{c.problems} rows/files skipped, {c.errors} failed, {c.tickets_checked} tickets thread-checked "
                f"in {outcome.seconds:.1f} s ({c.checked / outcome.seconds if outcome.seconds else 0:.0f} replies/s); database {db_path}",
                err=True)
-    if c.threads_untimed:
+    if c.threads_untimed and c.read:  # with nothing read, the error below says why
         click.echo("replylint: thread checks skipped: no message has a time (files in a folder carry none); give "
                    "--as-of DATE to run them with the messages in file order, or audit an export with a created_at column",
                    err=True)
@@ -272,8 +272,23 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
     if outcome.unreadable:
         raise Fail("; ".join(str(p) for p in outcome.unreadable))
     if c.read == 0:
-        raise Fail(f"no message could be read from {', '.join(str(p) for p in inputs)} ({c.problems} rows/files skipped, "
-                   "see above); check the inputs and the --map of their columns")
+        raise Fail(_nothing_read(inputs, c, outcome.unknown_directions, audit_cfg.field_map["direction"]))
+
+
+def _nothing_read(inputs, counts, unknown_directions: dict[str, int], direction_column: str) -> str:
+    """Why a run read no message, and what to do about it."""
+    where = ", ".join(str(p) for p in inputs)
+    if unknown_directions:
+        skipped = sum(unknown_directions.values())
+        values = ", ".join(f"{v!r} {n} times" for v, n in sorted(unknown_directions.items(), key=lambda kv: -kv[1])[:6])
+        return (f"no message could be read from {where}: all {counts.problems} rows/files were skipped, {skipped} of "
+                f"them because their direction (column '{direction_column}') is neither an agent nor a customer value "
+                f"({values}); say which "
+                "are ours in the [audit] table of the config, e.g. agent-values = [\"false\"] and customer-values = "
+                "[\"true\"] for a column that is true when the customer wrote; no thread checks ran")
+    notes = f", {counts.internal} internal notes left out" if counts.internal else ""
+    return (f"no message could be read from {where} ({counts.problems} rows/files skipped, see above{notes}); "
+            "check the inputs and the --map of their columns")
 
 
 def _interrupt(signum, frame) -> None:

@@ -79,6 +79,7 @@ class RunOutcome:
     seconds: float
     problems: list[Problem] = field(default_factory=list)  # the first ones, for the terminal
     unreadable: list[Problem] = field(default_factory=list)  # inputs that could not be read at all
+    unknown_directions: dict[str, int] = field(default_factory=dict)  # direction value -> rows skipped for it
 
 
 def start_checkers(request: AuditRequest):
@@ -191,6 +192,9 @@ def run_audit(request: AuditRequest, store: Store,
                         outcome.unreadable.append(item)
                     problems.append(item)
                     counts.problems += 1
+                    if item.unknown_direction is not None:
+                        value = item.unknown_direction
+                        outcome.unknown_directions[value] = outcome.unknown_directions.get(value, 0) + 1
                     if len(outcome.problems) < keep_problems:
                         outcome.problems.append(item)
                 if len(buffer) >= READ_CHUNK or len(problems) >= READ_CHUNK or len(notes) >= READ_CHUNK:

@@ -75,6 +75,9 @@ class Problem:
     line: int | None
     why: str
     fatal: bool = False  # the whole input could not be read (not a single row): the run exits 2
+    # The direction value that is neither an agent nor a customer value, so that
+    # a run that read nothing can say which values to list in the config.
+    unknown_direction: str | None = None
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.why}" if self.line else f"{self.file}: {self.why}"
@@ -212,7 +215,8 @@ def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, lin
             direction = CUSTOMER
         else:
             return Problem(file, line, f"field '{fmap['direction']}' is {raw_direction!r}: neither an agent value "
-                                       f"({', '.join(config.agent_values[:4])}...) nor a customer value (set audit.agent-values / customer-values)")
+                                       f"({', '.join(config.agent_values[:4])}...) nor a customer value (set audit.agent-values / customer-values)",
+                           unknown_direction=raw_direction.strip())
     elif "direction" in config.mapped:
         return Problem(file, line, f"no '{fmap['direction']}' field (who wrote the message)")
     if direction == AGENT and not text.strip() and not internal:
