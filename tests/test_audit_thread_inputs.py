@@ -52,6 +52,23 @@ def test_unmapped_status_column_is_not_read_when_columns_are_mapped(tmp_path):
     assert "was read as the ticket status" not in stderr(result)
 
 
+
+def test_a_map_naming_only_the_text_still_reads_the_other_fields_by_column_name(tmp_path):
+    """Mapping the body column alone must not lose the ticket and time columns
+    an export names like the fields (the thread checks would silently stop)."""
+    export = tmp_path / "partial.csv"
+    export.write_text("ticket,id,created_at,direction,status,body\n"
+                      "P1,c1,2025-07-07T13:00:00Z,customer,open,The export fails every night since Monday.\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db), "--as-of", "2025-07-30", "--map", "text=body")
+    con = sqlite3.connect(db)
+    try:
+        (ticket, created), = con.execute("SELECT ticket, created_at FROM messages").fetchall()
+    finally:
+        con.close()
+    assert ticket == "P1" and created.startswith("2025-07-07")
+    assert "left-behind" in thread_rules(db, "P1")
+
 def test_without_a_map_the_status_column_is_read_and_the_summary_says_so(tmp_path):
     export = tmp_path / "e.csv"
     export.write_text("ticket,id,created_at,direction,status,text\n"

@@ -61,14 +61,18 @@ class AuditConfig:
     thread_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def reads(self, name: str) -> bool:
-        """Whether rows are read for field ``name``. Without any map, a column
-        named like a field is that field (an export written for replylint).
-        Once the user maps columns, only those are read: a helpdesk export's own
-        "status" column (the ticket's current status on every row) must not be
-        taken for a field nobody named. The text is always read."""
+        """Whether rows are read for field ``name``. A column named like a field
+        is that field (an export written for replylint), so a map that names
+        only the text still finds ``ticket`` and ``created_at`` columns. The
+        status is the exception: once the user maps any column, a helpdesk
+        export's own "status" column (the ticket's current status on every row)
+        is not taken for a status nobody named. Public/private is read only
+        when mapped: a column of that name does not say which way round it is."""
         if name in VISIBILITY_FIELDS:
             return name in self.mapped
-        return name == "text" or not self.mapped or name in self.mapped
+        if name == "status":
+            return not self.mapped or name in self.mapped
+        return True
 
     def calendar(self) -> BusinessCalendar:
         return BusinessCalendar(zone(self.timezone), frozenset(self.business_days), frozenset(self.holidays))
