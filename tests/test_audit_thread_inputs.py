@@ -184,3 +184,21 @@ def test_every_row_with_an_unknown_direction_says_so_not_that_no_message_has_a_t
     assert ("no message could be read from " + str(export) + ": all 3 rows/files were skipped, 3 of them because their "
             "direction (column 'Incoming') is neither an agent nor a customer value ('true' 2 times, 'false' 1 times)") in err
     assert 'agent-values = ["false"] and customer-values = ["true"]' in err
+
+
+def test_a_wait_just_past_the_limit_reads_as_past_it(tmp_path):
+    """Review: a 25-hour wait said "waited 1.0 business days (limit 1)"."""
+    export = tmp_path / "wait.csv"
+    # 2025-07-07 is a Monday: the update comes 25 hours after the question.
+    export.write_text("ticket,id,created_at,direction,text\n"
+                      "W1,c1,2025-07-07T09:00:00Z,customer,The nightly export has failed since Friday.\n"
+                      "W1,a1,2025-07-08T10:00:00Z,agent,We restarted the exporter and will confirm the next run by Thursday.\n",
+                      encoding="utf-8")
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db), "--as-of", "2025-07-09")
+    con = sqlite3.connect(db)
+    try:
+        (message,), = con.execute("SELECT message FROM thread_findings WHERE rule = 'no-daily-update'").fetchall()
+    finally:
+        con.close()
+    assert "waited 1 business day and 1 hour" in message and "(limit 1 business day)" in message

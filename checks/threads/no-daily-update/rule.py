@@ -22,4 +22,18 @@ def check(ctx):
 
 def _hit(ctx, message, until, limit):
     waited = ctx.calendar.business_days_between(message.at, until)
-    return ctx.hit(message, since=ctx.when(message.at), waited=f"{waited:.1f}", limit=limit)
+    return ctx.hit(message, since=ctx.when(message.at), waited=business_wait(waited), limit=limit,
+                   limit_text=business_wait(limit))
+
+
+def business_wait(days: float) -> str:
+    """"1 business day and 1 hour", not "1.0 business days": a wait of 25 hours
+    rounded to a tenth of a day read as no more than the one-day limit (review)."""
+    whole = int(days)
+    hours = round((days - whole) * 24)
+    if hours == 24:
+        whole, hours = whole + 1, 0
+    parts = [f"{whole} business day{'s' if whole != 1 else ''}"] if whole else []
+    if hours or not parts:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    return " and ".join(parts)
