@@ -150,3 +150,24 @@ def test_audit_report_screenshot_is_not_blank(reports, tmp_path):
     assert max(ImageStat.Stat(image).stddev) > 20
     # The bar colour of the charts is on screen.
     assert any(abs(r - 0x25) < 12 and abs(g - 0x63) < 12 and abs(b - 0xEB) < 12 for _, (r, g, b) in colours)
+
+
+# -- the element figure says what it counts ------------------------------------------------
+
+def test_audit_report_element_figure_is_the_share_shown_everywhere(reports):
+    """Whether an element was required in a reply is decided inside each rule,
+    so the report shows the share of replies that show it, under that name, in
+    the terminal, HTML and JSON alike, with the same numbers."""
+    data = json.loads((reports / "r.json").read_text(encoding="utf-8"))
+    html = (reports / "r.html").read_text(encoding="utf-8")
+    terminal = CliRunner().invoke(main, ["audit", "report", "--db", str(reports / "audit.db")], catch_exceptions=False).output
+    for text in (html, terminal):
+        assert "Share of replies showing each protocol element" in text
+        assert "Compliance per protocol element" not in text and "meet the protocol" not in text
+    assert all("compliance" not in e for e in data["elements"])
+    bounce = next(e for e in data["elements"] if e["element"] == "bounce_back")
+    assert bounce["wanted"] is False and bounce["share_present"] == pytest.approx(100 / 3, abs=0.1)
+    for e in data["elements"]:
+        if e["applicable"]:
+            assert f"<title>{e['element']}: {e['share_present']:.0f}%</title>" in html
+            assert re.search(rf"{e['element']}\s+│\s+{e['share_present']:.0f}% of {e['applicable']}\s", terminal), e

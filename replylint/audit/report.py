@@ -28,13 +28,15 @@ TOP_AGENTS_IN_TRENDS = 5
 MAX_TICKETS_IN_HTML = 300
 MAX_PROBLEMS_LISTED = 200
 EXCERPT_CHARS = 600
+ELEMENTS_TITLE = "Share of replies showing each protocol element"
 
 
 def gather(db: sqlite3.Connection, *, rules: Mapping[str, str] | None = None, thread_rules: Mapping[str, str] | None = None,
            unwanted: tuple[str, ...] = (), neutral: tuple[str, ...] = (), zone: Any = UTC) -> dict[str, Any]:
     """Everything a report shows. ``rules``/``thread_rules`` map rule ids to
-    their summaries (the vocabulary); ``unwanted``/``neutral`` say how elements
-    count towards compliance; ``zone`` is the team's time zone for weeks."""
+    their summaries (the vocabulary); ``unwanted``/``neutral`` say which
+    elements the protocol wants absent or has no view on; ``zone`` is the
+    team's time zone for weeks."""
     one = lambda sql, *a: db.execute(sql, a).fetchone()[0]
     replies = one("SELECT COUNT(*) FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL")
     scores = [s for (s,) in db.execute("SELECT r.score FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL")]
@@ -58,13 +60,14 @@ def gather(db: sqlite3.Connection, *, rules: Mapping[str, str] | None = None, th
     for key, present, absent in db.execute(
             "SELECT j.key, SUM(j.value IS 1), SUM(j.value IS 0) FROM results r, json_each(r.elements) j"
             " WHERE r.error IS NULL GROUP BY j.key"):
+        # Only the share of replies that show an element: whether a reply needed
+        # it (eta only after next steps, setup_stated only after "cannot
+        # reproduce", by kind...) is decided inside each rule's code, so the
+        # rules' findings are the compliance figure, not this table.
         applicable = (present or 0) + (absent or 0)
-        wanted = None if key in neutral else key not in unwanted
-        ok = present if wanted else absent
         elements.append({"element": key, "present": present or 0, "applicable": applicable,
                          "share_present": round(100 * (present or 0) / applicable, 1) if applicable else None,
-                         "wanted": wanted,
-                         "compliance": round(100 * (ok or 0) / applicable, 1) if applicable and wanted is not None else None})
+                         "wanted": None if key in neutral else key not in unwanted})
     order = list(json.loads(db.execute("SELECT elements FROM results WHERE error IS NULL LIMIT 1").fetchone()[0]).keys()) if replies else []
     elements.sort(key=lambda e: order.index(e["element"]) if e["element"] in order else 99)
     rule_rows = [{"rule": r, "severity": sev, "findings": n, "replies": nr, "summary": (rules or {}).get(r, "")}
@@ -250,17 +253,21 @@ def charts(data: Mapping[str, Any]) -> dict[str, Any]:
     rules = [(r["rule"], r["findings"]) for r in data["rules"][:15]] + [
         (f"{r['rule']} (thread)", r["findings"]) for r in data["thread_rules"]]
     elements = [e for e in data["elements"] if e["applicable"]]
-    compliance = [(e["element"], e["compliance"] if e["wanted"] is not None else e["share_present"]) for e in elements]
-    css = ["bar-neutral" if e["wanted"] is None else "bar-ok" if (e["compliance"] or 0) >= 80 else "bar-bad" for e in elements]
+    shares = [(e["element"], e["share_present"]) for e in elements]
+    # The colour says which way the protocol leans on an element, not whether
+    # the replies met it: many elements are required only in some replies.
+    css = ["bar-neutral" if e["wanted"] is None else "bar-ok" if e["wanted"] else "bar-bad" for e in elements]
     weeks = [w["week"] for w in data["weeks"]]
     team = ("All replies", [w["mean_score"] for w in data["weeks"]])
     per_agent = [(a, [p["mean_score"] for p in points]) for a, points in data["agent_weeks"].items()]
     return {
         "scores": column_chart("Score distribution", hist, description="Replies per score band (0-100)."),
         "rules": bar_list_chart("Rule frequency", rules, description="Findings per rule; thread rules count per ticket finding."),
-        "elements": bar_list_chart("Compliance per protocol element", compliance, maximum=100, value_format="{:.0f}%", css=css,
-                                   description="Share of replies that meet the protocol on each element "
-                                               "(grey: neutral elements, shown as the share of replies that have them)."),
+        "elements": bar_list_chart(ELEMENTS_TITLE, shares, maximum=100, value_format="{:.0f}%", css=css,
+                                   description="Share of replies that show each element, of the replies where it "
+                                               "applies. Not compliance: many elements are required only in some "
+                                               "replies (see Rule frequency for the replies that broke the protocol). "
+                                               "Green: wanted where required; red: unwanted; grey: neutral."),
         "weeks": line_chart("Mean score per week", weeks, [team], description="Mean reply score per ISO week."),
         "agents": line_chart("Mean score per week, by agent", weeks, per_agent,
                              description=f"The {TOP_AGENTS_IN_TRENDS} agents with the most replies."),
@@ -297,13 +304,14 @@ def render_terminal(data: Mapping[str, Any], console: Any, top: int = 10) -> Non
         table.add_row(label, "-" if value is None else str(value))
     console.print(table)
     if data["elements"]:
-        t = Table(title="Compliance per protocol element", title_justify="left")
+        t = Table(title=ELEMENTS_TITLE, title_justify="left",
+                  caption="Not compliance: the rules below count the breaches.", caption_justify="left")
         t.add_column("element")
-        t.add_column("present", justify="right")
-        t.add_column("compliance", justify="right")
+        t.add_column("replies showing it", justify="right")
+        t.add_column("protocol")
         for e in data["elements"]:
-            comp = "neutral" if e["wanted"] is None else f"{e['compliance']:.0f}%" if e["compliance"] is not None else "-"
-            t.add_row(e["element"], f"{e['share_present'] or 0:.0f}% of {e['applicable']}", comp)
+            leaning = "neutral" if e["wanted"] is None else "wanted when required" if e["wanted"] else "unwanted"
+            t.add_row(e["element"], f"{e['share_present'] or 0:.0f}% of {e['applicable']}", leaning)
         console.print(t)
     if data["rules"] or data["thread_rules"]:
         t = Table(title="Top rules", title_justify="left")
