@@ -4,9 +4,12 @@ report needs no chart library, no script and no network."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+AXIS_CHAR_PX = 6
+AXIS_LABEL_GAP = 8
 PALETTE = ("#2563eb", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2", "#65a30d", "#db2777")
 
 
@@ -52,6 +55,12 @@ class Chart:
     empty: bool = False
     description: str = ""
     extra: dict = field(default_factory=dict)
+
+
+def label_width(labels: Sequence[str]) -> float:
+    """Room an axis label needs, gap included: the axis font is 10 px, whose
+    characters are at most ~6 px wide (digits ~5.6 px in the usual sans fonts)."""
+    return max((len(lab) for lab in labels), default=0) * AXIS_CHAR_PX + AXIS_LABEL_GAP
 
 
 def column_chart(title: str, items: Sequence[tuple[str, float]], *, width: int = 560, height: int = 240,
@@ -114,7 +123,10 @@ def line_chart(title: str, x_labels: Sequence[str], series: Sequence[tuple[str, 
             y = top + plot_h * (1 - min(v, y_max) / y_max)
             pts.append((round(x, 1), round(y, 1), f"{name}, {x_labels[i]}: {v:.0f}"))
         lines.append(Line(name, colour, " ".join(f"{x},{y}" for x, y, _ in pts), tuple(pts)))
-    every = max(1, len(x_labels) // 8)  # at most ~8 x labels
+    # Every n-th label, n chosen so neighbours never overlap however many weeks
+    # there are (a quarter's 14 labels would sit ~37 px apart); each point's
+    # tooltip still names its week.
+    every = max(1, math.ceil(label_width(x_labels) / step)) if len(x_labels) > 1 else 1
     texts = [Text(round(left + (i * step if len(x_labels) > 1 else plot_w / 2), 1), height - bottom + 14, lab)
              for i, lab in enumerate(x_labels) if i % every == 0]
     texts += [Text(left - 4, round(top + plot_h * (1 - f) + 4, 1), f"{y_max * f:g}", anchor="end") for f in (0, 0.5, 1)]
