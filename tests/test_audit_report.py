@@ -171,3 +171,62 @@ def test_audit_report_element_figure_is_the_share_shown_everywhere(reports):
         if e["applicable"]:
             assert f"<title>{e['element']}: {e['share_present']:.0f}%</title>" in html
             assert re.search(rf"{e['element']}\s+│\s+{e['share_present']:.0f}% of {e['applicable']}\s", terminal), e
+
+
+# -- a team in another time zone, HTML mail, two exports over two runs ------------------------
+
+ZONE = "Asia/Kolkata"  # UTC+05:30 all year
+HTML_REPLY = ('<div class="zd-comment" dir="auto">\n<p>Hi Ana,</p>\n<p>Please check this at your end and let us know.'
+              '</p>\n<p>Regards,<br>Sam</p></div>')
+LATER_ROWS = [  # audited first
+    {"message_id": "c9", "ticket_id": "T9", "author": "Ana", "from_role": "customer", "created": "2025-07-20T04:00:00Z",
+     "body": "The import fails with a 500."},
+    {"message_id": "a9", "ticket_id": "T9", "author": "Sam", "from_role": "agent", "created": "2025-07-20T10:00:00Z",
+     "body": HTML_REPLY},
+    {"message_id": "c10", "ticket_id": "T9", "author": "Ana", "from_role": "customer", "created": "2025-07-21T05:30:00Z",
+     "body": "I checked, it still fails. What now?"},
+    {"message_id": "a8", "ticket_id": "T8", "author": "Sam", "from_role": "agent", "created": "2025-07-22T10:00:00Z",
+     "body": "We replayed your request on 4.2.0 and it failed on node 2. We will send a patch by Friday."},
+]
+EARLIER_ROWS = [  # audited second
+    {"message_id": "a1", "ticket_id": "T1", "author": "Kim", "from_role": "agent", "created": "2025-07-01T09:00:00Z",
+     "body": "We reproduced the crash on 5.4.0 and found the cause. A patch follows by Monday."},
+    {"message_id": "a2", "ticket_id": "T2", "author": "Kim", "from_role": "agent", "created": "2025-07-02T09:00:00Z",
+     "body": "We checked the logs; the error is a race in the cache. A fix follows by Tuesday."},
+    {"message_id": "a3", "ticket_id": "T1", "author": "Kim", "from_role": "agent", "created": "2025-07-03T09:00:00Z",
+     "body": "The patch is attached. Could you apply it and tell us whether the crash is gone?"},
+]
+
+
+@pytest.fixture(scope="module")
+def team_reports(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("team")
+    db = tmp / "audit.db"
+    for name, rows in (("later.jsonl", LATER_ROWS), ("earlier.jsonl", EARLIER_ROWS)):
+        (tmp / name).write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+        result = CliRunner().invoke(main, ["audit", "run", str(tmp / name), "--db", str(db), "--map", MAP, "-j", "1",
+                                           "--timezone", ZONE, "--no-progress", "-q"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["audit", "report", "--db", str(db), "--timezone", ZONE, "-q", "--out",
+                                       str(tmp / "r.html"), "--out", str(tmp / "r.json"), "--out", str(tmp / "r.csv")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return tmp
+
+
+def test_audit_report_worst_replies_show_html_mail_as_text(team_reports):
+    """An HTML reply is shown as the text that was checked, not its tags, and
+    a finding's line:column points into that text."""
+    html = (team_reports / "r.html").read_text(encoding="utf-8")
+    data = json.loads((team_reports / "r.json").read_text(encoding="utf-8"))
+    worst = next(w for w in data["worst"] if w["id"] == "a9")
+    assert "<div" not in worst["excerpt"] and "<p>" not in worst["excerpt"]
+    shown = worst["excerpt"].splitlines()
+    assert shown[:3] == ["Hi Ana,", "", "Please check this at your end and let us know."]
+    assert "zd-comment" not in html and "&lt;p&gt;" not in html
+    assert "Please check this at your end and let us know." in html
+    bounce = next(f for f in worst["findings"] if f["rule"] == "bounce-back")
+    assert (bounce["line"], bounce["column"]) == (3, 4)  # in the stored HTML: after "<p>"
+    assert (bounce["excerpt_line"], bounce["excerpt_column"]) == (3, 1)  # in the text shown
+    assert shown[bounce["excerpt_line"] - 1][bounce["excerpt_column"] - 1:].startswith("Please check")
+    assert re.search(r"<td>3:1</td><td class=\"sev-warning\">bounce-back</td>", html)

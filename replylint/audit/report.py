@@ -19,6 +19,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..inputs import Source, to_plain
+from ..text import LineIndex, MappedText
 from .charts import bar_list_chart, column_chart, line_chart
 from .store import now_text, run_is_alive
 from .timeutil import from_utc_text
@@ -142,17 +144,46 @@ def _weeks(db: sqlite3.Connection, zone: Any, agents: list[str]) -> tuple[list[d
 
 def _worst(db: sqlite3.Connection) -> list[dict[str, Any]]:
     out = []
-    for rid, ticket, author, created, kind, score, text, origin in db.execute(
-            "SELECT r.id, m.ticket, m.author, m.created_at, r.kind, r.score, m.text, m.origin FROM results r"
+    for rid, ticket, author, created, kind, score, text, fmt, origin in db.execute(
+            "SELECT r.id, m.ticket, m.author, m.created_at, r.kind, r.score, m.text, m.format, m.origin FROM results r"
             " JOIN messages m ON m.id = r.id WHERE r.error IS NULL ORDER BY r.score ASC, r.n_findings DESC, r.id LIMIT ?",
             (WORST_REPLIES,)):
-        findings = [{"rule": r, "severity": s, "message": msg, "line": ln, "column": col, "suggestion": sug}
+        shown = readable_text(text, fmt)
+        where = ShownPositions(text, shown)
+        findings = [{"rule": r, "severity": s, "message": msg, "line": ln, "column": col, "suggestion": sug,
+                     **dict(zip(("excerpt_line", "excerpt_column"), where.line_column(ln, col)))}
                     for r, s, msg, ln, col, sug in db.execute(
                         "SELECT rule, severity, message, line, col, suggestion FROM findings WHERE reply_id = ? ORDER BY pos", (rid,))]
         out.append({"id": rid, "ticket": ticket, "agent": author, "created_at": created, "kind": kind, "score": score,
-                    "origin": origin, "excerpt": text[:EXCERPT_CHARS] + ("..." if len(text) > EXCERPT_CHARS else ""),
+                    "origin": origin, "format": fmt,
+                    "excerpt": shown.text[:EXCERPT_CHARS] + ("..." if len(shown.text) > EXCERPT_CHARS else ""),
                     "findings": findings})
     return out
+
+
+def readable_text(text: str, fmt: str | None) -> MappedText:
+    """A stored reply as a reader sees it: HTML mail and .eml converted to
+    text the way the engine does before checking (so never raw tags), with the
+    map back to the stored text. The engine already converted this very text
+    when it checked the reply, so the conversion cannot fail here."""
+    return to_plain(Source("reply", text, fmt or "text"))
+
+
+class ShownPositions:
+    """Findings point at a line and column of the stored reply (the HTML
+    source, for HTML mail); this turns them into the line and column of the
+    readable text the report shows."""
+
+    def __init__(self, stored: str, shown: MappedText) -> None:
+        self.stored = LineIndex(stored)
+        self.shown = shown
+        self.shown_lines = LineIndex(shown.text)
+
+    def line_column(self, line: int | None, column: int | None) -> tuple[int | None, int | None]:
+        if line is None or column is None or not 1 <= line <= len(self.stored.starts):
+            return line, column
+        index = self.stored.starts[line - 1] + column - 1
+        return self.shown_lines.position(self.shown.from_original(index))
 
 
 def _threads(db: sqlite3.Connection) -> list[dict[str, Any]]:
