@@ -230,3 +230,19 @@ def test_audit_report_worst_replies_show_html_mail_as_text(team_reports):
     assert (bounce["excerpt_line"], bounce["excerpt_column"]) == (3, 1)  # in the text shown
     assert shown[bounce["excerpt_line"] - 1][bounce["excerpt_column"] - 1:].startswith("Please check")
     assert re.search(r"<td>3:1</td><td class=\"sev-warning\">bounce-back</td>", html)
+
+
+def test_audit_report_html_times_are_the_teams_local_time(team_reports):
+    """The HTML shows every time in the team's zone, says which, and its "At"
+    column agrees with the thread findings' own text; JSON keeps UTC."""
+    html = (team_reports / "r.html").read_text(encoding="utf-8")
+    data = json.loads((team_reports / "r.json").read_text(encoding="utf-8"))
+    assert data["time_zone"] == ZONE
+    assert re.search(r"<p>Times in Asia/Kolkata &middot; generated \d{4}-\d\d-\d\d \d\d:\d\d", html)
+    assert "At (Asia/Kolkata)" in html
+    left = next(f for t in data["threads"] for f in t["findings"] if f["message_id"] == "c10" and f["rule"] == "left-behind")
+    assert left["at"] == "2025-07-21T05:30:00Z" and "since 2025-07-21 11:00" in left["message"]
+    row = re.search(r"<td>c10</td><td>([^<]*)</td>", html)
+    assert row and row.group(1) == "2025-07-21 11:00"
+    assert "&middot; 2025-07-20 15:30 &middot;" in html  # the worst reply a9, sent 10:00 UTC
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", html)  # no UTC time left anywhere

@@ -24,6 +24,7 @@ from ..text import LineIndex, MappedText
 from .charts import bar_list_chart, column_chart, line_chart
 from .store import now_text, run_is_alive
 from .timeutil import from_utc_text
+from .timeutil import zone as zone_by_name
 
 WORST_REPLIES = 25
 TOP_AGENTS_IN_TRENDS = 5
@@ -86,6 +87,8 @@ def gather(db: sqlite3.Connection, *, rules: Mapping[str, str] | None = None, th
         last_run = (*last_run[:3], "stopped", *last_run[4:])  # killed: its process is gone
     return {
         "generated_at": now_text(),
+        # Times in the report data stay UTC ("...Z"); the HTML shows them in this zone.
+        "time_zone": zone_name(zone),
         "summary": summary,
         "last_run": dict(zip(("id", "started_at", "finished_at", "status", "read", "checked", "unchanged", "customer",
                               "problems", "errors"), last_run)) if last_run else None,
@@ -102,6 +105,18 @@ def gather(db: sqlite3.Connection, *, rules: Mapping[str, str] | None = None, th
                      db.execute("SELECT file, line, why FROM problems ORDER BY rowid LIMIT ?", (MAX_PROBLEMS_LISTED,))],
         "vocabulary": {"reply_rules": dict(rules or {}), "thread_rules": dict(thread_rules or {})},
     }
+
+
+def zone_name(zone: Any) -> str:
+    """The name ``timeutil.zone`` reads back: the IANA key, or UTC."""
+    return getattr(zone, "key", None) or "UTC"
+
+
+def local_time_text(utc_text: str | None, zone: Any) -> str:
+    """A stored UTC time as the team reads it, in the form the thread findings'
+    messages use ("2025-07-21 11:00"), so the table and the text agree."""
+    moment = from_utc_text(utc_text)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def _agents(db: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -311,6 +326,8 @@ def render_html(data: Mapping[str, Any], title: str = "replylint audit") -> str:
 
     env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
                       autoescape=select_autoescape(["html", "j2"], default=True), trim_blocks=True, lstrip_blocks=True)
+    team_zone = zone_by_name(data.get("time_zone") or "UTC")
+    env.filters["local_time"] = lambda utc_text: local_time_text(utc_text, team_zone)
     digest = base64.b64encode(hashlib.sha256(RENDER_CHECK_SCRIPT.encode()).digest()).decode()
     csp = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
     return env.get_template("report.html.j2").render(
