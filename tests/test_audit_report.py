@@ -246,3 +246,14 @@ def test_audit_report_html_times_are_the_teams_local_time(team_reports):
     assert row and row.group(1) == "2025-07-21 11:00"
     assert "&middot; 2025-07-20 15:30 &middot;" in html  # the worst reply a9, sent 10:00 UTC
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", html)  # no UTC time left anywhere
+
+
+def test_audit_report_json_and_csv_list_replies_in_time_order(team_reports):
+    """Two exports audited in two runs (the later one first): report.json and
+    report.csv list the replies by time, then ticket, then id, the same way."""
+    data = json.loads((team_reports / "r.json").read_text(encoding="utf-8"))
+    json_ids = [r["id"] for r in data["replies"]]
+    assert json_ids == ["a1", "a2", "a3", "a9", "a8"]
+    rows = list(csv.DictReader(io.StringIO((team_reports / "r.csv").read_text(encoding="utf-8"))))
+    csv_ids = list(dict.fromkeys(r["id"] for r in rows if r["level"] == "reply"))
+    assert csv_ids == json_ids

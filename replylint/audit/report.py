@@ -212,11 +212,19 @@ def _threads(db: sqlite3.Connection) -> list[dict[str, Any]]:
 
 # -- JSON -------------------------------------------------------------------------------
 
+# The order of replies in report.json and report.csv: by time, then ticket,
+# then id; replies with no time (files in a folder) last. Not the input order:
+# a message's seq counts from 0 in every run, so after several runs or inputs it
+# would interleave them.
+REPLY_ORDER = "m.created_at IS NULL, m.created_at, m.ticket IS NULL, m.ticket, m.id"
+
+
 def iter_reply_objects(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
     """Every reply as the JSON contract object (source, kind, score, elements,
-    findings) plus where it belongs (id, ticket, agent, created_at)."""
+    findings) plus where it belongs (id, ticket, agent, created_at), in
+    ``REPLY_ORDER``."""
     cur = db.execute("SELECT r.id, m.ticket, m.author, m.created_at, m.origin, r.kind, r.score, r.elements, r.error"
-                     " FROM results r JOIN messages m ON m.id = r.id ORDER BY m.seq")
+                     f" FROM results r JOIN messages m ON m.id = r.id ORDER BY {REPLY_ORDER}")
     finding_cur = db.cursor()
     for rid, ticket, author, created, origin, kind, score, elements, error in cur:
         base = {"id": rid, "ticket": ticket, "agent": author, "created_at": created, "source": origin}
@@ -257,13 +265,14 @@ def safe_cell(value: Any) -> Any:
 
 def write_csv(db: sqlite3.Connection, out: TextIO) -> None:
     """One row per finding (reply and thread level); a reply without findings
-    still gets a row, so the CSV lists every reply."""
+    still gets a row, so the CSV lists every reply. Replies come in
+    ``REPLY_ORDER`` (as in report.json), then thread rows by ticket."""
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     cur = db.execute(
         "SELECT m.ticket, r.id, m.author, m.created_at, r.kind, r.score, f.rule, f.severity, f.message, f.suggestion,"
         " f.line, f.col, r.error FROM results r JOIN messages m ON m.id = r.id"
-        " LEFT JOIN findings f ON f.reply_id = r.id ORDER BY m.seq, f.pos")
+        f" LEFT JOIN findings f ON f.reply_id = r.id ORDER BY {REPLY_ORDER}, f.pos")
     for ticket, rid, author, created, kind, score, rule, sev, msg, sug, line, col, error in cur:
         if error is not None:
             rule, sev, msg = "error", "error", error
