@@ -64,6 +64,12 @@ class Settings:
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+    def selects(self, rule_id: str) -> bool:
+        """Whether --select/--ignore (and the config's) leave ``rule_id`` on."""
+        if self.select and rule_id not in self.select and "ALL" not in self.select:
+            return False
+        return rule_id not in self.ignore and "ALL" not in self.ignore
+
 
 def find_config(start: Path) -> Path | None:
     """The nearest config file at or above ``start`` (a file or a folder)."""

@@ -242,12 +242,7 @@ class Engine:
         return detections
 
     def _rule_active(self, rule_id: str) -> bool:
-        s = self.settings
-        if rule_id not in self.registry.rules:
-            return False
-        if s.select and rule_id not in s.select and "ALL" not in s.select:
-            return False
-        return rule_id not in s.ignore and "ALL" not in s.ignore
+        return rule_id in self.registry.rules and self.settings.selects(rule_id)
 
     def _rule_options(self, spec: RuleSpec) -> Mapping[str, Any]:
         return {**spec.options, **self.settings.rule_options.get(spec.id, {})}

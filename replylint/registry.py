@@ -86,6 +86,9 @@ class RuleSpec:
     aliases: tuple[str, ...]
     check: Callable[..., Any]
     folder: Path
+    # The reply element whose breach this rule reports ("missing-eta" -> "eta"),
+    # for the audit's compliance per element; None for rules about no element.
+    element: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,10 @@ def _require(table: Mapping[str, Any], key: str, typ: type | tuple[type, ...], p
     return value
 
 
+def _optional_str(table: Mapping[str, Any], key: str, path: Path) -> str | None:
+    return _require(table, key, str, path) if key in table else None
+
+
 def _string_list(value: Any, path: Path, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise CheckLoadError(f"{path}: key '{key}' must be a list of strings")
@@ -236,6 +243,10 @@ def load(folders: list[Path] | tuple[Path, ...] | None = None, extra_lexicons: M
         if p.id in seen:
             raise CheckLoadError(f"{p.source}: pattern id '{p.id}' is already used in {seen[p.id]}")
         seen[p.id] = p.source
+    for spec in rules.values():
+        if spec.element is not None and spec.element not in elements:
+            raise CheckLoadError(f"{spec.folder / 'rule.toml'}: key 'element' names {spec.element!r}, which is no "
+                                 f"element (one of {', '.join(sorted(elements))})")
     ordered = _dependency_order(elements)
     return Registry(
         lexicons=MappingProxyType(frozen_lex),
@@ -390,6 +401,7 @@ def _load_rule(folder: Path) -> RuleSpec:
         aliases=_string_list(table.get("aliases", []), path, "aliases"),
         check=check,
         folder=folder,
+        element=_optional_str(table, "element", path),
     )
 
 

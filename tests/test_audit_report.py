@@ -64,7 +64,7 @@ def test_audit_report_html_is_self_contained(reports):
     html = (reports / "r.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "@import" not in html and "url(http" not in html
-    assert html.count("<svg class=\"chart\"") == 5
+    assert html.count("<svg class=\"chart\"") == 6
 
 
 def test_audit_report_csv_neutralises_formulas(reports):
@@ -132,7 +132,7 @@ def test_audit_report_renders_in_headless_chromium(reports, tmp_path):
     done = _chromium(tmp_path, reports / "r.html", "--dump-dom")
     assert done.returncode == 0, done.stderr[-2000:]
     assert _console_messages(done.stderr) == []  # no errors, no CSP violations, nothing injected ran
-    assert 'data-charts-rendered="5/5"' in done.stdout  # every chart laid out and drew its bars/lines
+    assert 'data-charts-rendered="6/6"' in done.stdout  # every chart laid out and drew its bars/lines
     assert "<title>replylint audit</title>" in done.stdout  # the injected document.title never ran
 
 
@@ -152,25 +152,55 @@ def test_audit_report_screenshot_is_not_blank(reports, tmp_path):
     assert any(abs(r - 0x25) < 12 and abs(g - 0x63) < 12 and abs(b - 0xEB) < 12 for _, (r, g, b) in colours)
 
 
-# -- the element figure says what it counts ------------------------------------------------
+# -- the element figures say what they count ----------------------------------------------
 
-def test_audit_report_element_figure_is_the_share_shown_everywhere(reports):
-    """Whether an element was required in a reply is decided inside each rule,
-    so the report shows the share of replies that show it, under that name, in
-    the terminal, HTML and JSON alike, with the same numbers."""
+def test_audit_report_compliance_per_element_is_read_from_the_rules_findings(reports):
+    """Compliance of an element is, of the replies its rules look at (by kind),
+    the share with no finding from them; recomputed here from the per-reply
+    findings in report.json and the rules' own element and kinds, it matches
+    the JSON, HTML and terminal figures."""
+    from replylint.registry import load
+
     data = json.loads((reports / "r.json").read_text(encoding="utf-8"))
     html = (reports / "r.html").read_text(encoding="utf-8")
     terminal = CliRunner().invoke(main, ["audit", "report", "--db", str(reports / "audit.db")], catch_exceptions=False).output
-    for text in (html, terminal):
-        assert "Share of replies showing each protocol element" in text
-        assert "Compliance per protocol element" not in text and "meet the protocol" not in text
-    assert all("compliance" not in e for e in data["elements"])
+    rules_of: dict[str, list] = {}
+    for spec in load().rules.values():
+        if spec.element:
+            rules_of.setdefault(spec.element, []).append(spec)
+    replies = [r for r in data["replies"] if not r.get("error")]
+    by_element = {e["element"]: e for e in data["elements"]}
+    assert {"eta", "setup_stated", "bounce_back"} <= set(rules_of)
+    for element, specs in rules_of.items():
+        kinds = {k for s in specs for k in s.kinds} if all(s.kinds for s in specs) else None
+        looked_at = [r for r in replies if kinds is None or r["kind"] in kinds]
+        ids = {s.id for s in specs}
+        breached = [r for r in looked_at if any(f["rule"] in ids for f in r["findings"])]
+        e = by_element[element]
+        assert e["compliance_replies"] == len(looked_at) and e["breached"] == len(breached), element
+        if looked_at:
+            expected = 100 * (len(looked_at) - len(breached)) / len(looked_at)
+            assert e["compliance"] == pytest.approx(expected, abs=0.05)
+            assert f"<title>{element}: {expected:.0f}%</title>" in html
+            assert re.search(rf"{element}\s+│\s+{expected:.0f}% of {len(looked_at)}\s", terminal), element
+    # The fixture's bounce ("Please check at your end") breaks the protocol somewhere.
+    assert by_element["bounce_back"]["compliance"] < 100
+    # An element no rule reports has no compliance figure, only its share.
+    assert by_element["info_request"]["compliance"] is None
+    assert "Compliance per protocol element" in html and "Share of replies showing each protocol element" in html
+    assert "Compliance per protocol element" in terminal and "replies showing it" in terminal
+
+
+def test_audit_report_share_of_replies_showing_each_element(reports):
+    data = json.loads((reports / "r.json").read_text(encoding="utf-8"))
+    html = (reports / "r.html").read_text(encoding="utf-8")
+    terminal = CliRunner().invoke(main, ["audit", "report", "--db", str(reports / "audit.db")], catch_exceptions=False).output
     bounce = next(e for e in data["elements"] if e["element"] == "bounce_back")
     assert bounce["wanted"] is False and bounce["share_present"] == pytest.approx(100 / 3, abs=0.1)
     for e in data["elements"]:
         if e["applicable"]:
             assert f"<title>{e['element']}: {e['share_present']:.0f}%</title>" in html
-            assert re.search(rf"{e['element']}\s+│\s+{e['share_present']:.0f}% of {e['applicable']}\s", terminal), e
+            assert re.search(rf"{e['element']}\s+│.*│\s+{e['share_present']:.0f}% of {e['applicable']}\s", terminal), e
 
 
 # -- a team in another time zone, HTML mail, two exports over two runs ------------------------

@@ -136,7 +136,7 @@ def test_audit_report_rebuilds_without_checking(tmp_path, export):
     assert [r["id"] for r in report["replies"]] == ["a1", "a2", "a3"]
     assert set(report["replies"][0]) >= {"source", "kind", "score", "elements", "findings"}
     assert report["threads"] and report["threads"][0]["findings"][0]["rule"]
-    assert "Share of replies showing each protocol element" in result.stdout
+    assert "Compliance per protocol element" in result.stdout
 
 
 def test_audit_report_without_database_is_an_error(tmp_path):

@@ -68,6 +68,22 @@ def test_structure_bad_rule_spec_names_file_and_key(tmp_path):
     assert "my-rule/rule.toml" in str(err.value) and "severity" in str(err.value)
 
 
+
+def test_structure_rule_element_must_name_an_element(tmp_path):
+    """A rule's `element` (what the audit's compliance per element reads) that
+    names no element is a load error naming the file, not a silent gap."""
+    pack = _pack(tmp_path, 'id = "my-rule"\nseverity = "warning"\nsummary = "s"\nelement = "etaa"\nmessage = "m"\ndoc = "d"\n')
+    with pytest.raises(CheckLoadError) as err:
+        load([pack])
+    assert "my-rule/rule.toml" in str(err.value) and "'etaa'" in str(err.value) and "eta" in str(err.value)
+
+
+def test_structure_every_element_rule_names_its_element():
+    """The protocol's element rules each declare the element they enforce."""
+    rules = load().rules
+    assert {rid: rules[rid].element for rid in ("missing-eta", "eta-vague", "bounce-back", "cannot-reproduce")} == {
+        "missing-eta": "eta", "eta-vague": "eta", "bounce-back": "bounce_back", "cannot-reproduce": "setup_stated"}
+
 def test_structure_bad_regex_names_pattern(tmp_path):
     folder = tmp_path / "pack" / "elements" / "my_element"
     folder.mkdir(parents=True)

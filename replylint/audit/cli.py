@@ -119,7 +119,9 @@ def _write_reports(db_path: Path, outs: list[tuple[Path, str]], output_format: s
         db.close()
         return  # nothing to show: do not read the whole database
     try:
-        data = gather(db, rules=settings_rules, thread_rules={r: s.summary for r, s in threads.rules.items()},
+        summaries, element_rules = settings_rules
+        data = gather(db, rules=summaries, element_rules=element_rules,
+                      thread_rules={r: s.summary for r, s in threads.rules.items()},
                       unwanted=threads.unwanted_elements, neutral=threads.neutral_elements,
                       zone=audit_cfg.calendar().zone)
         for path, kind in outs:
@@ -146,11 +148,18 @@ def _write_reports(db_path: Path, outs: list[tuple[Path, str]], output_format: s
         render_terminal(data, Console(file=sys.stdout, soft_wrap=False, width=max(100, Console().width)))
 
 
-def _rule_summaries(settings) -> dict[str, str]:
+def _rule_summaries(settings) -> tuple[dict[str, str], dict[str, list[tuple[str, tuple[str, ...]]]]]:
+    """Each rule's summary; and per reply element, the rules on in these
+    settings that report its breach, with the kinds of reply each looks at
+    (for the report's compliance per element)."""
     from ..registry import load
 
     registry = load(settings.check_folders, settings.lexicons)
-    return {rid: spec.summary for rid, spec in registry.rules.items()}
+    element_rules: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for rid, spec in registry.rules.items():
+        if spec.element is not None and settings.selects(rid):
+            element_rules.setdefault(spec.element, []).append((rid, spec.kinds))
+    return {rid: spec.summary for rid, spec in registry.rules.items()}, element_rules
 
 
 common = [

@@ -14,7 +14,7 @@ import json
 import sqlite3
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,14 +32,18 @@ MAX_TICKETS_IN_HTML = 300
 MAX_PROBLEMS_LISTED = 200
 EXCERPT_CHARS = 600
 ELEMENTS_TITLE = "Share of replies showing each protocol element"
+COMPLIANCE_TITLE = "Compliance per protocol element"
 
 
 def gather(db: sqlite3.Connection, *, rules: Mapping[str, str] | None = None, thread_rules: Mapping[str, str] | None = None,
+           element_rules: Mapping[str, Sequence[tuple[str, tuple[str, ...]]]] | None = None,
            unwanted: tuple[str, ...] = (), neutral: tuple[str, ...] = (), zone: Any = UTC) -> dict[str, Any]:
     """Everything a report shows. ``rules``/``thread_rules`` map rule ids to
-    their summaries (the vocabulary); ``unwanted``/``neutral`` say which
-    elements the protocol wants absent or has no view on; ``zone`` is the
-    team's time zone for weeks."""
+    their summaries (the vocabulary); ``element_rules`` maps an element to the
+    rules that report its breach, each with the kinds of reply it looks at
+    (empty: all), for compliance; ``unwanted``/``neutral`` say which elements
+    the protocol wants absent or has no view on; ``zone`` is the team's time
+    zone for weeks."""
     one = lambda sql, *a: db.execute(sql, a).fetchone()[0]
     replies = one("SELECT COUNT(*) FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL")
     scores = [s for (s,) in db.execute("SELECT r.score FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL")]
@@ -63,14 +67,15 @@ def gather(db: sqlite3.Connection, *, rules: Mapping[str, str] | None = None, th
     for key, present, absent in db.execute(
             "SELECT j.key, SUM(j.value IS 1), SUM(j.value IS 0) FROM results r, json_each(r.elements) j"
             " WHERE r.error IS NULL GROUP BY j.key"):
-        # Only the share of replies that show an element: whether a reply needed
-        # it (eta only after next steps, setup_stated only after "cannot
-        # reproduce", by kind...) is decided inside each rule's code, so the
-        # rules' findings are the compliance figure, not this table.
+        # The share of replies that show an element says nothing of whether they
+        # needed it (eta only after next steps, setup_stated only after "cannot
+        # reproduce"...): that is decided inside each rule, so compliance is read
+        # from the rules' findings (_compliance).
         applicable = (present or 0) + (absent or 0)
         elements.append({"element": key, "present": present or 0, "applicable": applicable,
                          "share_present": round(100 * (present or 0) / applicable, 1) if applicable else None,
-                         "wanted": None if key in neutral else key not in unwanted})
+                         "wanted": None if key in neutral else key not in unwanted,
+                         **_compliance(db, (element_rules or {}).get(key, ()))})
     order = list(json.loads(db.execute("SELECT elements FROM results WHERE error IS NULL LIMIT 1").fetchone()[0]).keys()) if replies else []
     elements.sort(key=lambda e: order.index(e["element"]) if e["element"] in order else 99)
     rule_rows = [{"rule": r, "severity": sev, "findings": n, "replies": nr, "summary": (rules or {}).get(r, "")}
@@ -303,6 +308,22 @@ RENDER_CHECK_SCRIPT = """
 """
 
 
+def _compliance(db: sqlite3.Connection, rules: Sequence[tuple[str, tuple[str, ...]]]) -> dict[str, Any]:
+    """Of the replies the element's rules look at (by kind), the share with no
+    finding from any of them: "missing-eta" and "eta-vague" for eta. None when
+    no rule on in the settings reports the element (info_request...)."""
+    if not rules:
+        return {"compliance": None, "compliance_replies": 0, "breached": 0, "rules": []}
+    kinds = sorted({k for _, ks in rules for k in ks}) if all(ks for _, ks in rules) else []
+    kind_filter = f" AND r.kind IN ({','.join('?' * len(kinds))})" if kinds else ""
+    base = "FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL" + kind_filter
+    looked_at = db.execute(f"SELECT COUNT(*) {base}", kinds).fetchone()[0]
+    ids = [rid for rid, _ in rules]
+    breached = db.execute(f"SELECT COUNT(DISTINCT r.id) {base} AND r.id IN (SELECT reply_id FROM findings WHERE rule IN "
+                          f"({','.join('?' * len(ids))}))", [*kinds, *ids]).fetchone()[0]
+    return {"compliance": round(100 * (looked_at - breached) / looked_at, 1) if looked_at else None,
+            "compliance_replies": looked_at, "breached": breached, "rules": ids}
+
 def charts(data: Mapping[str, Any]) -> dict[str, Any]:
     hist = [(f"{b['from']}-{b['to']}", b["replies"]) for b in data["score_histogram"]]
     rules = [(r["rule"], r["findings"]) for r in data["rules"][:15]] + [
@@ -312,16 +333,23 @@ def charts(data: Mapping[str, Any]) -> dict[str, Any]:
     # The colour says which way the protocol leans on an element, not whether
     # the replies met it: many elements are required only in some replies.
     css = ["bar-neutral" if e["wanted"] is None else "bar-ok" if e["wanted"] else "bar-bad" for e in elements]
+    judged = [e for e in data["elements"] if e.get("compliance") is not None]
+    compliance = [(e["element"], e["compliance"]) for e in judged]
+    compliance_css = ["bar-ok" if e["compliance"] >= 80 else "bar-bad" for e in judged]
     weeks = [w["week"] for w in data["weeks"]]
     team = ("All replies", [w["mean_score"] for w in data["weeks"]])
     per_agent = [(a, [p["mean_score"] for p in points]) for a, points in data["agent_weeks"].items()]
     return {
         "scores": column_chart("Score distribution", hist, description="Replies per score band (0-100)."),
         "rules": bar_list_chart("Rule frequency", rules, description="Findings per rule; thread rules count per ticket finding."),
+        "compliance": bar_list_chart(COMPLIANCE_TITLE, compliance, maximum=100, value_format="{:.0f}%", css=compliance_css,
+                                     description="Of the replies an element's rules look at (by kind), the share with "
+                                                 "no finding from them (eta: missing-eta and eta-vague; setup_stated: "
+                                                 "cannot-reproduce). Red: under 80%."),
         "elements": bar_list_chart(ELEMENTS_TITLE, shares, maximum=100, value_format="{:.0f}%", css=css,
                                    description="Share of replies that show each element, of the replies where it "
                                                "applies. Not compliance: many elements are required only in some "
-                                               "replies (see Rule frequency for the replies that broke the protocol). "
+                                               "replies (compliance is the chart beside it). "
                                                "Green: wanted where required; red: unwanted; grey: neutral."),
         "weeks": line_chart("Mean score per week", weeks, [team], description="Mean reply score per ISO week."),
         "agents": line_chart("Mean score per week, by agent", weeks, per_agent,
@@ -361,14 +389,19 @@ def render_terminal(data: Mapping[str, Any], console: Any, top: int = 10) -> Non
         table.add_row(label, "-" if value is None else str(value))
     console.print(table)
     if data["elements"]:
-        t = Table(title=ELEMENTS_TITLE, title_justify="left",
-                  caption="Not compliance: the rules below count the breaches.", caption_justify="left")
+        t = Table(title=COMPLIANCE_TITLE, title_justify="left",
+                  caption="compliance: of the replies the element's rules look at, those with no finding from them",
+                  caption_justify="left")
         t.add_column("element")
+        t.add_column("compliance", justify="right")
+        t.add_column("by rules")
         t.add_column("replies showing it", justify="right")
         t.add_column("protocol")
         for e in data["elements"]:
-            leaning = "neutral" if e["wanted"] is None else "wanted when required" if e["wanted"] else "unwanted"
-            t.add_row(e["element"], f"{e['share_present'] or 0:.0f}% of {e['applicable']}", leaning)
+            leaning = "neutral" if e["wanted"] is None else "wanted" if e["wanted"] else "unwanted"
+            comp = "-" if e.get("compliance") is None else f"{e['compliance']:.0f}% of {e['compliance_replies']}"
+            t.add_row(e["element"], comp, ", ".join(e.get("rules", ())) or "-",
+                      f"{e['share_present'] or 0:.0f}% of {e['applicable']}", leaning)
         console.print(t)
     if data["rules"] or data["thread_rules"]:
         t = Table(title="Top rules", title_justify="left")
