@@ -321,6 +321,26 @@ def test_mbox_without_a_suffix_is_still_read_as_mail(tmp_path):
 
 # -- 6. one bad timestamp ------------------------------------------------------------------------
 
+def test_offsets_in_stamps_are_stored_and_an_unreadable_one_is_reported(tmp_path):
+    """User review: a JavaScript stamp's GMT+0200 was dropped and the time read
+    in the team's zone (New York) with no warning; Rails' "... UTC" was refused."""
+    export = tmp_path / "gmt.csv"
+    export.write_text(
+        "ticket,id,created,author,role,body\n"
+        'T1,m1,Tue Jul 08 2025 09:00:00 GMT+0200 (Central European Summer Time),Eva,customer,"Our gateway returns 502."\n'
+        f"T1,m2,2025-07-08T08:00:00+02:00,Ana,agent,{ANN}\n"
+        f"T1,m3,2025-07-08 09:00:00 UTC,Ana,agent,{BOB}\n"
+        f"T1,m4,2025-07-08 10:00:00 GMT+2:3,Ana,agent,{BOB}\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    result = audit("run", str(export), "--db", str(db), "--timezone", "America/New_York",
+                   "--map", "text=body,agent=author,ticket=ticket,created_at=created,id=id,direction=role")
+    assert dict(db_rows(db, "SELECT id, created_at FROM messages")) == {
+        "m1": "2025-07-08T07:00:00Z", "m2": "2025-07-08T06:00:00Z", "m3": "2025-07-08T09:00:00Z"}
+    [(line, why)] = db_rows(db, "SELECT line, why FROM problems")
+    assert line == 5 and "cannot read the time zone 'GMT+2:3'" in why
+    assert f"{export}:5" in stderr(result)
+
+
 def test_implausible_timestamp_is_reported_and_does_not_become_the_export_end(tmp_path):
     rows = [{"message_id": "c1", "ticket_id": "T1", "from_role": "customer", "created": "2024-06-10T09:00:00Z",
              "body": "The token API returns 400."},

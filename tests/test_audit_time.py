@@ -65,6 +65,59 @@ def test_audit_time_implausible_dates_and_unknown_zone_names_are_refused(bad, wh
         parse_timestamp(bad, UTC)
 
 
+SEVEN_UTC = datetime(2025, 7, 8, 7, 0, tzinfo=UTC)
+NINE_UTC = datetime(2025, 7, 8, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value,expected", [
+    # JavaScript's Date.toString (exports built in the browser): the offset, not the team's zone
+    ("Tue Jul 08 2025 09:00:00 GMT+0200 (Central European Summer Time)", SEVEN_UTC),
+    ("Tue Jul 08 2025 03:00:00 GMT-0400 (Eastern Daylight Time)", SEVEN_UTC),
+    ("2025-07-08 09:00:00 UTC", NINE_UTC),  # Ruby/Rails Time#to_s (Zendesk, Intercom CSV)
+    ("2025-07-08 09:00:00 +0200", SEVEN_UTC),
+    ("2025-07-08 09:00 GMT", NINE_UTC),
+    ("2025-07-08 09:00:00 Z", NINE_UTC),
+    ("2025-07-08 09:00:00 GMT+2", SEVEN_UTC),
+    ("2025-07-08 12:30:00 UTC+05:30", SEVEN_UTC),
+    ("2025-07-08 09:00:00.123456789 +0200 CEST", SEVEN_UTC.replace(microsecond=123456)),  # Go's time.String
+    ("2025-07-08T09:00:00+02:00[Europe/Berlin]", SEVEN_UTC),  # Java's ZonedDateTime
+    ("2025-07-08 09:00:00 Europe/Berlin", SEVEN_UTC),
+    ("Tue Jul  8 09:00:00 UTC 2025", NINE_UTC),  # Unix date
+    ("July 8, 2025 at 9:00 AM GMT+2", SEVEN_UTC),
+    ("Tuesday, July 8, 2025 9:00:00 AM GMT+02:00", SEVEN_UTC),
+    ("2025-07-08T09:00:00\u221202:00", datetime(2025, 7, 8, 11, 0, tzinfo=UTC)),  # a typographic minus
+    ("Tue, 08 Jul 2025 09:00:00 -0000", NINE_UTC),
+])
+def test_audit_time_offsets_written_in_helpdesk_stamps_are_read(value, expected):
+    """User review: the JavaScript form was read in the team's zone (its offset
+    dropped without a word) and the Rails form was refused."""
+    assert parse_timestamp(value, zone("America/New_York")) == expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("08/Jul/25 9:00 AM", datetime(2025, 7, 8, 13, 0, tzinfo=UTC)),  # Jira's CSV: no zone, the team's
+    ("Tue Jul  8 09:00:00 2025", datetime(2025, 7, 8, 13, 0, tzinfo=UTC)),
+    ("2025-07-08", datetime(2025, 7, 8, 4, 0, tzinfo=UTC)),
+])
+def test_audit_time_stamps_without_a_zone_are_the_teams(value, expected):
+    assert parse_timestamp(value, zone("America/New_York")) == expected
+
+
+@pytest.mark.parametrize("bad,why", [
+    ("Tue Jul 08 09:00:00 CEST 2025", "unknown time zone name 'CEST'"),  # Java's Date.toString
+    ("2025-07-08 09:00:00 (CEST)", "unknown time zone name 'CEST'"),
+    ("Tue Jul 08 2025 09:00:00 (Central European Summer Time)", "unknown time zone name 'Central European"),
+    ("2025-07-08 09:00:00 GMT+25", "not a time zone offset"),
+    ("2025-07-08T09:00:00+02:75", "not a time zone offset"),
+    ("2025-07-08 09:00:00 UTC+", "cannot read the time zone 'UTC\\+'"),
+    ("2025-07-08 09:00:00 GMT+0200 (CEST", "cannot read the time zone"),
+    ("2025-07-08 09:00:00 Mars/Olympus", "unknown time zone name 'Mars/Olympus'"),
+])
+def test_audit_time_an_unreadable_zone_is_an_error_not_the_teams_time(bad, why):
+    with pytest.raises(TimeError, match=why):
+        parse_timestamp(bad, zone("America/New_York"))
+
+
 @pytest.mark.parametrize("phrase,expected", [
     ("by Friday", datetime(2024, 6, 14, 23, 59, 59, tzinfo=UTC)),
     ("tomorrow EOD", datetime(2024, 6, 11, 23, 59, 59, tzinfo=UTC)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,10 +21,19 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 # it is, it would become the newest message and so everyone's "now".
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 LATEST_PLAUSIBLE = datetime(2100, 1, 1, tzinfo=UTC)
-# The zone names email.utils reads; any other name (CEST, IST, AEST) it would
-# silently take as "no zone", which is ambiguous anyway (IST: India, Israel, Ireland).
-_READABLE_ZONE_NAMES = {"UT", "UTC", "GMT", "Z", "AST", "ADT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
-_ZONE_NAME_AFTER_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*([A-Za-z]{2,6})\s*(?:\(.*\))?$")
+# Zone names with one meaning, read where a stamp writes one; the US ones as
+# email.utils reads them. Other abbreviations (CEST, IST) are refused: ambiguous.
+_UTC_NAMES = {"UT", "UTC", "GMT", "Z", "ZULU"}
+_US_ZONE_NAMES = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+                  "AST": -4, "ADT": -3}
+# The time of day; what follows it in a stamp is its zone.
+_TIME_OF_DAY = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?\s?[Mm]\b\.?)?")
+# "+0200", "+02:00", "-5", "GMT+0200", "UTC+05:30", "GMT-4", and Go's "+0200 CEST"
+# (the offset says it; the name after it is a note).
+_OFFSET = re.compile(r"(?:(?:UTC|GMT|UT)\s*)?(?P<sign>[+-])\s*(?:(?P<hh>\d{2}):?(?P<mm>\d{2})|(?P<h>\d{1,2})(?::(?P<m>\d{2}))?)"
+                     r"(?:\s+[A-Za-z]{1,6})?", re.IGNORECASE)
+# A zone's name in brackets after the zone: JavaScript's "(Central European Summer Time)", Java's "[Europe/Berlin]".
+_ZONE_COMMENT = re.compile(r"\s*(?:\(([^()]*)\)|\[([^\[\]]*)\])\s*$")
 _TWELVE_HOUR = re.compile(r"\b(\d{1,2}):(\d{2})(:\d{2})?\s*([ap])\.?m\b\.?", re.IGNORECASE)
 
 
@@ -42,37 +51,105 @@ def zone(name: str) -> tzinfo:
 
 
 def parse_timestamp(value: object, default_zone: tzinfo) -> datetime:
-    """An export timestamp as an aware datetime. Accepts ISO 8601 (with or
-    without offset; a trailing Z), RFC 2822 mail dates and Unix epoch seconds or
-    milliseconds. Naive times are read in ``default_zone`` (the team's zone)."""
+    """An export timestamp as an aware datetime. Accepts ISO 8601, RFC 2822 mail
+    dates, the forms helpdesk exports and their tools write (Ruby/Rails
+    "2025-07-08 09:00:00 UTC", JavaScript "Tue Jul 08 2025 09:00:00 GMT+0200
+    (Central European Summer Time)", Unix date "Tue Jul  8 09:00:00 UTC 2025",
+    Java "...+02:00[Europe/Berlin]", Jira "08/Jul/25 9:00 AM", "Jul 8, 2025 at
+    9:00 AM GMT+2") and Unix epoch seconds or milliseconds. A zone written in
+    the stamp (an offset, UTC/GMT/Z, a US zone name, an IANA name) is always
+    used; only a stamp with none is read in ``default_zone`` (the team's zone).
+    A zone part that cannot be read is an error, never dropped."""
     if isinstance(value, bool) or value is None:
         raise TimeError(f"not a timestamp: {value!r}")
     if isinstance(value, (int, float)):
         return _plausible(_from_epoch(float(value), value), value)
-    text = str(value).strip()
+    text = " ".join(str(value).replace("\u2212", "-").split())  # U+2212: a typographic minus in an offset
     if not text:
         raise TimeError("empty timestamp")
     if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
         return _plausible(_from_epoch(float(text), value), value)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError:
-        parsed = _parse_mail_style(text)
+    clock, written_zone = _split_zone(text)
+    parsed = _parse_clock(clock, text)
+    if written_zone is not None:
+        parsed = parsed.replace(tzinfo=written_zone)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=default_zone)
     return _plausible(parsed, value)
 
 
-def _parse_mail_style(text: str) -> datetime:
-    """RFC 2822 dates and their looser relatives ("Jun 3, 2024 9:00 PM")."""
-    zone_name = _ZONE_NAME_AFTER_TIME.search(_TWELVE_HOUR.sub("00:00", text))
-    if zone_name and zone_name.group(1).upper() not in _READABLE_ZONE_NAMES:
-        raise TimeError(f"unknown time zone name {zone_name.group(1)!r} in {text!r} (write the offset instead, "
-                        "e.g. 2024-06-03T09:00:00+02:00)")
+def _split_zone(text: str) -> tuple[str, tzinfo | None]:
+    """The date-and-time part of ``text`` and the zone written after its time
+    (None when there is none). Whatever follows the time must be a zone."""
+    time_of_day = _TIME_OF_DAY.search(text)
+    if time_of_day is None:
+        return text, None
+    clock, rest = text[:time_of_day.end()], text[time_of_day.end():].strip()
+    year_last = re.fullmatch(r"(?:(.*?)\s+)?((?:19|20)\d\d)", rest)
+    if year_last:  # Unix date and Java: "Tue Jul  8 09:00:00 UTC 2025"
+        clock, rest = f"{text[:time_of_day.start()]}{year_last.group(2)} {time_of_day.group()}", year_last.group(1) or ""
+    comment = _ZONE_COMMENT.search(rest)
+    note = None
+    if comment:  # "(Central European Summer Time)", "[Europe/Berlin]": says the zone; the offset, if any, says it better
+        rest, note = rest[:comment.start()].strip(), (comment.group(1) or comment.group(2)).strip()
+    if not rest:
+        return clock, None if note is None else _named_zone(note, text)
+    return clock, _written_zone(rest, text)
+
+
+def _written_zone(part: str, text: str) -> tzinfo:
+    offset = _OFFSET.fullmatch(part)
+    if offset:
+        hours, minutes = int(offset.group("h") or offset.group("hh")), int(offset.group("m") or offset.group("mm") or 0)
+        if hours > 14 or minutes > 59:
+            raise TimeError(f"the offset {part!r} in {text!r} is not a time zone offset (they run from -12:00 to "
+                            "+14:00); fix it in the export")
+        sign = -1 if offset.group("sign") == "-" else 1
+        return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    if re.fullmatch(r"[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*", part):
+        return _named_zone(part, text)
+    raise TimeError(f"cannot read the time zone {part!r} in {text!r} (write an offset after the time, e.g. "
+                    "2024-06-03T09:00:00+02:00, or UTC); it is not read as the team's time")
+
+
+def _named_zone(name: str, text: str) -> tzinfo:
+    upper = name.upper()
+    if upper in _UTC_NAMES:
+        return UTC
+    if upper in _US_ZONE_NAMES:
+        return timezone(timedelta(hours=_US_ZONE_NAMES[upper]))
+    if "/" in name:  # an IANA name: Europe/Berlin, America/New_York
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    # Other abbreviations (CEST, IST, AEST) are ambiguous (IST: India, Israel,
+    # Ireland) and so are long names ("Central European Summer Time") without an offset.
+    raise TimeError(f"unknown time zone name {name!r} in {text!r} (write the offset instead, e.g. "
+                    "2024-06-03T09:00:00+02:00)")
+
+
+def _parse_clock(clock: str, text: str) -> datetime:
+    """The date and time without a zone: ISO 8601, Jira's "08/Jul/25 9:00 AM",
+    and RFC 2822 dates with their looser relatives ("Jun 3, 2024 9:00 PM")."""
     try:
-        return parsedate_to_datetime(_TWELVE_HOUR.sub(_to_24_hour, text))
+        clock = _TWELVE_HOUR.sub(_to_24_hour, re.sub(r",?\s+at\s+(?=\d)", " ", clock))
+    except ValueError:
+        raise TimeError(f"cannot read the timestamp {text!r} (an hour over 12 with AM/PM)") from None
+    try:
+        return datetime.fromisoformat(clock)
+    except ValueError:
+        pass
+    for form in ("%d/%b/%y %H:%M", "%d/%b/%Y %H:%M", "%d/%b/%y %H:%M:%S", "%d/%b/%Y %H:%M:%S"):
+        try:
+            return datetime.strptime(clock, form)
+        except ValueError:
+            continue
+    try:
+        parsed = parsedate_to_datetime(clock)
     except (TypeError, ValueError, IndexError):
         raise TimeError(f"cannot read the timestamp {text!r} (use ISO 8601, e.g. 2024-06-11T14:05:00+05:30)") from None
+    return parsed
 
 
 def _to_24_hour(m: re.Match[str]) -> str:
