@@ -418,6 +418,23 @@ def test_utf16_tsv_and_jsonl_with_byte_order_mark_are_read(tmp_path):
     assert db_rows(db, "SELECT COUNT(*) FROM problems") == [(0,)]
 
 
+def test_a_database_of_the_previous_schema_gains_problem_keys_in_place(tmp_path):
+    export = write_jsonl(tmp_path / "e.jsonl", [{"text": ANN}, {"text": BOB}])
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db))
+    con = sqlite3.connect(db)
+    with con:  # as schema 2 left it: problems without a key
+        con.execute("DROP INDEX problems_key")
+        con.execute("ALTER TABLE problems DROP COLUMN key")
+        con.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    con.close()
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json\n", encoding="utf-8")
+    audit("run", str(export), str(broken), "--db", str(db))
+    assert db_rows(db, "SELECT value FROM meta WHERE key = 'schema'") == [("3",)]
+    assert db_rows(db, "SELECT line, key IS NOT NULL FROM problems") == [(1, 1)]
+
+
 def test_utf16_csv_without_byte_order_mark_exits_2_and_says_save_as_utf8(tmp_path):
     export = tmp_path / "e.csv"
     export.write_bytes("id,text\nu1,We replaced the cable.\n".encode("utf-16-le"))

@@ -191,12 +191,51 @@ def test_audit_folder_and_mbox_inputs(tmp_path):
     assert any(p[0] == str(mbox) and p[1] == 19 and "Date header" in p[2] for p in problems)
 
 
-def test_audit_duplicate_ids_are_reported_not_merged(tmp_path):
-    rows = [ROWS[1], dict(ROWS[4], message_id="a1")]
-    export = write_jsonl(tmp_path / "e.jsonl", rows)
+def test_audit_an_id_again_is_one_message_and_with_another_text_the_later_replaces_it(tmp_path, export):
+    """User review: overlapping exports in one run reported their overlap as
+    "duplicate id ... skipped" (7 skipped for 5 broken rows) and dropped the
+    newer, edited copy of a message, while two runs replaced it quietly."""
+    edited = "Hi Anna,\n\nThe refresh works with your keystore too. We will send the fixed build by Friday.\n\nPriya"
+    week = write_jsonl(tmp_path / "week41.jsonl", [ROWS[3], dict(ROWS[4], body=edited),
+                                                   dict(ROWS[1], message_id="a9", body="Closing as fixed.")])
+    db = tmp_path / "audit.db"
+    result = audit(tmp_path, "run", str(export), str(week), "--db", str(db), "--map", MAP, "-j", "1", "--no-progress",
+                   "--format", "json")
+    stderr = getattr(result, "stderr", result.output)
+    assert "5 rows/files skipped" in stderr and "duplicate id" not in stderr
+    assert "1 stored messages replaced" in stderr
+    assert json.loads(result.stdout)["summary"]["skipped"] == 5
+    assert db_rows(db, "SELECT read FROM runs") == [(6,)]  # a2, in both exports, is read once
+    assert db_rows(db, "SELECT text FROM messages WHERE id = 'a3'") == [(edited,)]
+    # the result stored is the edited text's, not the first copy's
+    assert db_rows(db, "SELECT r.text_hash = m.text_hash FROM results r JOIN messages m ON m.id = r.id"
+                       " WHERE r.id = 'a3'") == [(1,)]
+    # and in two runs the rule is the same, and says so
+    db2 = tmp_path / "two_runs.db"
+    audit(tmp_path, "run", str(export), "--db", str(db2), "--map", MAP, "-j", "1", "--no-progress", "-q")
+    result = audit(tmp_path, "run", str(week), "--db", str(db2), "--map", MAP, "-j", "1", "--no-progress", "-q")
+    assert "1 stored messages replaced" in getattr(result, "stderr", result.output)
+    assert db_rows(db2, "SELECT text FROM messages WHERE id = 'a3'") == [(edited,)]
+
+
+def test_audit_the_same_broken_rows_under_a_new_file_name_count_once(tmp_path, export):
+    """User review: re-auditing the same export under a new name (helpdesks
+    date their export names) doubled "skipped" in the report: 10 for 5 rows."""
     db = tmp_path / "audit.db"
     audit(tmp_path, "run", str(export), "--db", str(db), "--map", MAP, "-j", "1", "--no-progress", "-q")
-    assert db_rows(db, "SELECT line, why FROM problems") == [(2, f"duplicate id 'a1' (first at {export}:1); skipped")]
+    renamed = tmp_path / "export_2025-10-08.jsonl"
+    renamed.write_bytes(export.read_bytes())
+    result = audit(tmp_path, "run", str(renamed), "--db", str(db), "--map", MAP, "-j", "1", "--no-progress",
+                   "--format", "json")
+    assert json.loads(result.stdout)["summary"]["skipped"] == 5
+    assert {f for (f,) in db_rows(db, "SELECT file FROM problems")} == {str(renamed)}  # listed where last seen
+    # a newer export with x3's time stamp fixed: its problem is gone, whichever file reported it
+    fixed = write_jsonl(tmp_path / "export_2025-10-15.jsonl",
+                        [dict(ROWS[1], message_id="x3", ticket_id="T3", created="2024-06-12T10:00:00Z", body="hi")])
+    result = audit(tmp_path, "run", str(fixed), "--db", str(db), "--map", MAP, "-j", "1", "--no-progress",
+                   "--format", "json")
+    assert json.loads(result.stdout)["summary"]["skipped"] == 4
+    assert not [w for (w,) in db_rows(db, "SELECT why FROM problems") if "cannot read the timestamp" in w]
 
 
 def test_audit_config_table_and_errors_name_file_and_key(tmp_path, export):

@@ -267,6 +267,9 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
         click.echo(f"replylint: no field map given, so the column '{column}' was read as the ticket status of "
                    f"{c.status_by_name} messages; to leave it out, name the columns to read with --map (or [audit] map)",
                    err=True)
+    if c.replaced:
+        click.echo(f"replylint: {c.replaced} stored messages replaced by a copy with the same id and another text "
+                   "(the later input wins; the same id with the same text is one message)", err=True)
     if c.removed:
         click.echo(f"replylint: --prune: {c.removed} stored messages no longer in their input removed with their results",
                    err=True)

@@ -38,6 +38,8 @@ from .workers import (
 
 COMMIT_SECONDS = 0.5
 READ_CHUNK = 256
+# How a run has seen a message's id: first here, again with the same text, again with another text.
+NEW, AGAIN, REPLACED = "new", "again", "replaced"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ class RunCounts:
     customer: int = 0
     checked: int = 0  # replies checked in this run
     unchanged: int = 0  # replies skipped: same text and rule set as stored
-    problems: int = 0  # rows/files reported and skipped
+    problems: int = 0  # rows/files reported and skipped, each distinct problem once
+    replaced: int = 0  # messages whose id came again with another text: the later one (input order) was kept
     errors: int = 0  # replies the engine could not check
     tickets_checked: int = 0
     threads_untimed: bool = False  # thread checks skipped: no message has a time and no --as-of was given
@@ -105,9 +108,14 @@ def run_audit(request: AuditRequest, store: Store,
     counts = RunCounts()
     outcome = RunOutcome(run_id, counts, 0.0)
     in_flight_limit = max(2, request.jobs * 3) if request.engine == "local" else 32
-    state: dict[str, Any] = {"in_flight": 0, "last_commit": time.monotonic(), "checkers": None}
+    state: dict[str, Any] = {"in_flight": 0, "last_commit": time.monotonic(), "checkers": None, "seq": 0}
     pending: list[tuple[str, str, str, str]] = []
-    seen: dict[str, str] = {}  # id -> origin, to report duplicate ids instead of overwriting
+    # id -> text hash of every message read in this run. An id read again is
+    # the same message: with the same text it counts once and is not checked
+    # again; with another text the later one in input order replaces it, in
+    # this run as in the next (a newer export given after an older one).
+    seen: dict[str, str] = {}
+    problem_keys: set[str] = set()  # each distinct problem counted once per run
 
     def checkers() -> Any:
         if state["checkers"] is None:
@@ -115,6 +123,9 @@ def run_audit(request: AuditRequest, store: Store,
         return state["checkers"]
 
     def save(rows: list[ReplyRow]) -> None:
+        # A result for a text that a later copy of the message replaced (both
+        # were checked, in batches that may come back in any order) is dropped.
+        rows = [r for r in rows if seen.get(r.id, r.text_hash) == r.text_hash]
         store.save_results(rows, ruleset, run_id)
         counts.checked += len(rows)
         counts.errors += sum(1 for r in rows if r.error)
@@ -135,16 +146,27 @@ def run_audit(request: AuditRequest, store: Store,
             state["last_commit"] = now
             on_progress(done_bytes, counts)
 
-    def flush_messages(messages: list[Message], input_key: str) -> None:
-        store.upsert_messages(messages, counts.read, input_key)
-        counts.read += len(messages)
+    def flush_messages(messages: list[tuple[Message, str]], input_key: str) -> None:
+        """Store ``messages``, each with how this run has seen its id (NEW,
+        AGAIN with the same text, REPLACED by another text), and send the
+        replies whose text has no result yet to the checkers."""
+        first_read = [m for m, seen_as in messages if seen_as == NEW]
+        # A stored message from an earlier run with another text is replaced too.
+        stored_texts = store.message_hashes([m.id for m in first_read])
+        counts.replaced += sum(1 for m in first_read if stored_texts.get(m.id, m.text_hash) != m.text_hash)
+        store.upsert_messages([m for m, _ in messages], state["seq"], input_key)
+        state["seq"] += len(messages)
+        # A row reported broken before and read fine now was fixed in the export.
+        store.clear_problems_of_ids([m.id for m, _ in messages if not m.derived_id])
+        counts.read += len(first_read)
         if "status" not in request.audit.mapped:
-            counts.status_by_name += sum(1 for m in messages if m.status is not None)
-        agents = [m for m in messages if m.direction == AGENT]
-        counts.customer += len(messages) - len(agents)
+            counts.status_by_name += sum(1 for m in first_read if m.status is not None)
+        counts.customer += sum(1 for m in first_read if m.direction != AGENT)
         # A message now marked as the customer's may have been scored as our
         # reply before: its result must not count as a reply any more.
-        store.delete_results([m.id for m in messages if m.direction != AGENT])
+        store.delete_results([m.id for m, _ in messages if m.direction != AGENT])
+        # AGAIN: its text is checked (or known) already. Of two copies in one chunk, the later.
+        agents = list({m.id: m for m, seen_as in messages if m.direction == AGENT and seen_as != AGAIN}.values())
         stored = {} if request.recheck else store.current_hashes([m.id for m in agents])
         for m in agents:
             th = m.text_hash
@@ -164,7 +186,7 @@ def run_audit(request: AuditRequest, store: Store,
             # (resolved, so ./x.jsonl and x.jsonl are the same input).
             input_key = str(path.resolve())
             store.clear_problems(input_key)
-            buffer: list[Message] = []
+            buffer: list[tuple[Message, str]] = []
             notes: list[str] = []  # ids of internal notes: a stored message under one of them is removed
             problems: list[Problem] = []
             read_ids: set[str] = set()
@@ -178,25 +200,30 @@ def run_audit(request: AuditRequest, store: Store,
                     notes.append(item.id)
                     counts.internal += 1
                 elif isinstance(item, Message):
-                    read_ids.add(item.id)  # a duplicate too: this input still has it
-                    first = seen.get(item.id)
-                    if first is not None:
-                        item = Problem(*_split_origin(item.origin), f"duplicate id {item.id!r} (first at {first}); skipped")
+                    read_ids.add(item.id)
+                    earlier = seen.get(item.id)
+                    seen[item.id] = item.text_hash
+                    if earlier is None:
+                        buffer.append((item, NEW))
+                    elif earlier == item.text_hash:
+                        buffer.append((item, AGAIN))
                     else:
-                        seen[item.id] = item.origin
-                        buffer.append(item)
-                if isinstance(item, Problem):
+                        counts.replaced += 1
+                        buffer.append((item, REPLACED))
+                else:
                     input_problems += 1
                     if item.fatal:
                         unreadable = True
                         outcome.unreadable.append(item)
                     problems.append(item)
-                    counts.problems += 1
-                    if item.unknown_direction is not None:
-                        value = item.unknown_direction
-                        outcome.unknown_directions[value] = outcome.unknown_directions.get(value, 0) + 1
-                    if len(outcome.problems) < keep_problems:
-                        outcome.problems.append(item)
+                    if item.identity not in problem_keys:  # the same row in two overlapping exports: once
+                        problem_keys.add(item.identity)
+                        counts.problems += 1
+                        if item.unknown_direction is not None:
+                            value = item.unknown_direction
+                            outcome.unknown_directions[value] = outcome.unknown_directions.get(value, 0) + 1
+                        if len(outcome.problems) < keep_problems:
+                            outcome.problems.append(item)
                 if len(buffer) >= READ_CHUNK or len(problems) >= READ_CHUNK or len(notes) >= READ_CHUNK:
                     flush_messages(buffer, input_key)
                     store.add_problems(input_key, problems, run_id)
@@ -254,11 +281,6 @@ def remove_gone_messages(store: Store, path: Path, read_ids: set[str]) -> int:
     gone = [i for i in store.derived_ids(str(path.resolve())) if i not in read_ids]
     store.delete_messages(gone)
     return len(gone)
-
-
-def _split_origin(origin: str) -> tuple[str, int | None]:
-    file, _, line = origin.rpartition(":")
-    return (file, int(line)) if line.isdigit() else (origin, None)
 
 
 # -- thread pass ---------------------------------------------------------------------

@@ -21,7 +21,7 @@ import mailbox
 import re
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -78,9 +78,31 @@ class Problem:
     # The direction value that is neither an agent nor a customer value, so that
     # a run that read nothing can say which values to list in the config.
     unknown_direction: str | None = None
+    # What makes two reports the same problem whatever the file is called: the
+    # message id of the row ("id:..."), else a hash of the row's content
+    # ("row:..."); None for a problem of the file itself. A helpdesk names each
+    # export anew, and the same broken row read again is still one problem.
+    key: str | None = None
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.why}" if self.line else f"{self.file}: {self.why}"
+
+    @property
+    def identity(self) -> str:
+        if self.key is not None:
+            return self.key
+        return f"file:{Path(self.file).resolve()}:{self.line or ''}:{self.why}"
+
+
+def problem_key_of_id(message_id: str) -> str:
+    """The key of a problem with a message whose id could be read."""
+    return f"id:{message_id}"
+
+
+def row_key(content: str | bytes) -> str:
+    """The key of a problem with a row that has no readable id: its content."""
+    data = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+    return "row:" + hashlib.blake2b(data.strip(), digest_size=16).hexdigest()
 
 
 def text_hash(text: str, fmt: str) -> str:
@@ -175,7 +197,20 @@ class RowIds:
 
 def message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, line: int, max_bytes: int,
                      row_ids: RowIds) -> Message | Problem:
-    """One export row -> Message, or the Problem that makes it unusable."""
+    """One export row -> Message, or the Problem that makes it unusable, keyed
+    by the row's id or else its content (see ``Problem.key``)."""
+    item = _message_from_row(row, config, file, line, max_bytes, row_ids)
+    if isinstance(item, Message):
+        return item
+    raw_id = _lookup(row, config.field_map["id"])
+    if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip() \
+            and not _SURROGATE.search(str(raw_id)):
+        return replace(item, key=problem_key_of_id(str(raw_id)))
+    return replace(item, key=row_key(json.dumps(row, sort_keys=True, default=str, ensure_ascii=False)))
+
+
+def _message_from_row(row: Mapping[str, Any], config: AuditConfig, file: str, line: int, max_bytes: int,
+                      row_ids: RowIds) -> Message | Problem:
     fmap = config.field_map
 
     def get(name: str) -> Any:
@@ -325,10 +360,11 @@ def read_jsonl(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tupl
             try:
                 row = json.loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                yield Problem(file, line_no, f"not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})"), consumed[0]
+                yield Problem(file, line_no, f"not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})",
+                              key=row_key(raw)), consumed[0]
                 continue
             if not isinstance(row, dict):
-                yield Problem(file, line_no, f"a JSON {type(row).__name__}, not an object"), consumed[0]
+                yield Problem(file, line_no, f"a JSON {type(row).__name__}, not an object", key=row_key(raw)), consumed[0]
                 continue
             yield message_from_row(row, config, file, line_no, max_bytes, row_ids), consumed[0]
         if rows == 0:
@@ -388,7 +424,8 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
                 first_line, later = record_lines[0][0], record_lines[1:]
                 why = (f"not valid CSV ({exc}: a quote opened in this row is never closed)" if "end of data" in str(exc)
                        else f"not valid CSV ({exc})")
-                yield Problem(file, first_line, f"{why}; the row is skipped, fix its quotes in the export"), consumed[0]
+                yield Problem(file, first_line, f"{why}; the row is skipped, fix its quotes in the export",
+                              key=row_key("".join(text for _, text in record_lines))), consumed[0]
                 read_again.extendleft(reversed(later))
                 # the old reader may have seen the end of the input: start a new one
                 reader = csv.reader(feed(), delimiter=delimiter, strict=True)
@@ -412,7 +449,8 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
                 continue
             rows += 1
             if len(fields) != len(header):
-                yield Problem(file, start_line, f"has {len(fields)} fields, the header has {len(header)}"), consumed[0]
+                yield Problem(file, start_line, f"has {len(fields)} fields, the header has {len(header)}",
+                              key=row_key("".join(text for _, text in record_lines))), consumed[0]
                 continue
             yield message_from_row(dict(zip(header, fields)), config, file, start_line, max_bytes, row_ids), consumed[0]
         if header is None:
@@ -453,7 +491,7 @@ def message_from_mail(raw: str, origin: str, config: AuditConfig, roots: dict[st
         try:
             created = to_utc_text(parse_timestamp(str(msg.get("Date")), zone(config.timezone)))
         except TimeError as exc:
-            return Problem(file or origin, line_no, f"Date header: {exc}")
+            return Problem(file or origin, line_no, f"Date header: {exc}", key=problem_key_of_id(own) if own else None)
     body = mail_body(msg)
     if body is None or not body[0].strip():
         return Problem(file or origin, line_no, "the message has no body (no text/plain or text/html part)")

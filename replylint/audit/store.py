@@ -14,6 +14,9 @@ Why these choices:
   made-up ids that did not come back (a deleted file, a row gone from an export
   without ids) are removed with their results; ids from the export itself are
   kept (an export may be incremental).
+- Problems keyed by what they are about (a row's message id, else its
+  content; see readers.Problem.key), one row per key: the same broken row read
+  again, under any file name, is one problem, listed where last seen.
 - Findings in their own table so reports aggregate them in SQL; elements as a
   JSON object (their keys come from the check folders, not from this schema).
 """
@@ -30,13 +33,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .readers import Message, Problem
+from .readers import Message, Problem, problem_key_of_id
 from .timeutil import EARLIEST_PLAUSIBLE, LATEST_PLAUSIBLE, to_utc_text
 
 # 2: messages record their input and whether their id was made up; runs their
 # process. A version-1 database (made-up ids not unique per input) is refused,
 # not migrated: its ids cannot be matched to the new ones safely.
-SCHEMA_VERSION = "2"
+# 3: problems have a key (see readers.Problem.key), so the same broken row read
+# under another file name is one problem. A version-2 database gains the column
+# in place; its old problems have none and go when their input is read again.
+SCHEMA_VERSION = "3"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS messages (
@@ -56,8 +62,9 @@ CREATE TABLE IF NOT EXISTS tickets (ticket TEXT PRIMARY KEY, digest TEXT, thread
 CREATE TABLE IF NOT EXISTS thread_findings (
     ticket TEXT NOT NULL, pos INTEGER NOT NULL, rule TEXT NOT NULL, severity TEXT, message TEXT,
     message_id TEXT, at TEXT, PRIMARY KEY (ticket, pos)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS problems (input TEXT, file TEXT, line INTEGER, why TEXT, run_id INTEGER);
+CREATE TABLE IF NOT EXISTS problems (input TEXT, file TEXT, line INTEGER, why TEXT, run_id INTEGER, key TEXT);
 CREATE INDEX IF NOT EXISTS problems_input ON problems (input);
+CREATE INDEX IF NOT EXISTS problems_key ON problems (key);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, started_at TEXT, finished_at TEXT, status TEXT, inputs TEXT, engine TEXT,
     read INTEGER DEFAULT 0, checked INTEGER DEFAULT 0, unchanged INTEGER DEFAULT 0,
@@ -134,7 +141,10 @@ class Store:
                                  "give a new --db")
             if "meta" in tables:
                 version = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-                if version is not None and version[0] != SCHEMA_VERSION:
+                if version is not None and version[0] == "2":
+                    self.db.execute("ALTER TABLE problems ADD COLUMN key TEXT")
+                    self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
+                elif version is not None and version[0] != SCHEMA_VERSION:
                     raise StoreError(schema_mismatch(path, version[0]))
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -249,8 +259,27 @@ class Store:
         self.db.execute("DELETE FROM problems WHERE input = ?", (input_name,))
 
     def add_problems(self, input_name: str, problems: Sequence[Problem], run_id: int) -> None:
-        self.db.executemany("INSERT INTO problems VALUES (?,?,?,?,?)",
-                            [(input_name, p.file, p.line, p.why, run_id) for p in problems])
+        """Store each problem once: one with the key of a stored one (the same
+        row under another file name, or read again) takes its place, so the
+        report lists it at the place it was last seen and counts it once."""
+        for p in problems:
+            self.db.execute("DELETE FROM problems WHERE key = ?", (p.identity,))
+            self.db.execute("INSERT INTO problems (input, file, line, why, run_id, key) VALUES (?,?,?,?,?,?)",
+                            (input_name, p.file, p.line, p.why, run_id, p.identity))
+
+    def clear_problems_of_ids(self, ids: Sequence[str]) -> None:
+        """Problems of rows whose message has now been read fine (the row was
+        fixed in a newer export): resolved, whichever input reported them."""
+        keys = [problem_key_of_id(i) for i in ids]
+        for chunk, marks in _id_chunks(keys):
+            self.db.execute(f"DELETE FROM problems WHERE key IN ({marks})", chunk)
+
+    def message_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        """id -> text hash of the stored messages among ``ids``."""
+        out: dict[str, str] = {}
+        for chunk, marks in _id_chunks(ids):
+            out.update(self.db.execute(f"SELECT id, text_hash FROM messages WHERE id IN ({marks})", chunk))
+        return out
 
     # -- threads --------------------------------------------------------------------
     def ticket_rows(self) -> Iterator[tuple[Any, ...]]:
