@@ -14,10 +14,40 @@ _COMMON = frozenset([
     "thank", "help", "able",
 ])
 
+# Why the agent asks is not what they ask for: "(we need this to compare the
+# cache settings)", "so we can check the gateway log". The fix templates give
+# every ask such a reason, so two different asks share it word for word.
+_PURPOSE_IN_BRACKETS = re.compile(r"\(\s*(?:so\b|in order\b|to\b|we\b|this\b|it\b|that\b|which\b)[^()]*\)")
+_PURPOSE_OPENER = re.compile(
+    r"(?:,\s*|\s+|^)(?:so(?: that)? (?:we|i|our [a-z]+|the team)\b|in order to\b|to (?:help|let|allow|enable) us\b"
+    r"|(?:which|that|this|it) (?:will |would |should )?(?:help|let|allow)s? us\b|as (?:we|this|it) (?:need|helps?|will|would)\b"
+    r"|we need (?:this|it|them) to\b)")
+# A reason runs to the end of its clause: the sentence's end, or the next ask.
+_CLAUSE_END = re.compile(r"[;?!]|,\s*(?:and|also|plus|as well as|or)\b|\.(?:\s|$)")
+
+
+def _normal(text):
+    return " ".join(text.lower().split())
+
+
+def is_lead_in(request):
+    """A request that ends with ':' introduces what follows (the list of asks,
+    a command to run): its own words are the frame, "could you send us the
+    following in one reply", not a topic."""
+    return request.rstrip().endswith(":")
+
+
+def asked_part(request):
+    """The request without the reasons given for it, lower-cased."""
+    text = _PURPOSE_IN_BRACKETS.sub(" ", _normal(request))
+    while (opener := _PURPOSE_OPENER.search(text)) is not None:
+        end = _CLAUSE_END.search(text, opener.end())
+        text = text[:opener.start()] + (text[end.start():] if end else "")
+    return " ".join(text.split())
+
 
 def _items(text, item_patterns):
-    lowered = " ".join(text.lower().split())
-    return {item for item, pattern in item_patterns if pattern.search(lowered)}
+    return {item for item, pattern in item_patterns if pattern.search(text)}
 
 
 def _frozen(lexicon):
@@ -35,7 +65,7 @@ def _item_patterns(lexicon):
 
 
 def _words(text):
-    return {w.strip(".-") for w in _WORD.findall(text.lower())} - _COMMON
+    return {w.strip(".-") for w in _WORD.findall(text)} - _COMMON
 
 
 def _similar(a, b, threshold, min_shared):
@@ -45,11 +75,20 @@ def _similar(a, b, threshold, min_shared):
     return len(shared) >= min_shared and len(shared) / len(a | b) >= threshold
 
 
+def topics(request, item_patterns):
+    """What a request asks for: the lexicon items it names, and its content
+    words (None for a lead-in, which is compared by items only)."""
+    text = asked_part(request)
+    items = _items(text, item_patterns)
+    content = None if is_lead_in(request) else _words(text)
+    return items, content
+
+
 def check(ctx):
     item_patterns = _item_patterns(_frozen(ctx.options["items"]))
     threshold = float(ctx.options["similarity"])
     min_shared = int(ctx.options["min-shared-words"])
-    asked = []  # (item or None, word set, message, index) for every earlier request
+    asked = []  # (items, content, message, index) for every earlier request
     for i, m in enumerate(ctx.messages):
         if not m.from_agent or not m.requests:
             continue
@@ -57,17 +96,17 @@ def check(ctx):
         first = None
         current = []
         for request in m.requests:
-            items = _items(request, item_patterns)
-            words = _words(request)
-            current.append((items, words))
-            for earlier_items, earlier_words, earlier, j in asked:
+            items, content = topics(request, item_patterns)
+            current.append((items, content))
+            for earlier_items, earlier_content, earlier, j in asked:
                 if not any(not ctx.messages[k].from_agent for k in range(j + 1, i)):
                     continue  # no customer message since: a reminder, not a repeat
                 same = items & earlier_items
-                if same or (not items and not earlier_items and _similar(words, earlier_words, threshold, min_shared)):
+                if same or (not items and not earlier_items and content is not None and earlier_content is not None
+                            and _similar(content, earlier_content, threshold, min_shared)):
                     repeated.extend(sorted(same) or [" ".join(request.split())[:60]])
                     first = first or earlier
-        for items, words in current:
-            asked.append((items, words, m, i))
+        for items, content in current:
+            asked.append((items, content, m, i))
         if repeated:
             yield ctx.hit(m, items=", ".join(dict.fromkeys(repeated)), first=ctx.when(first.at))
