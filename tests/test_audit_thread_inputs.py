@@ -5,6 +5,7 @@ be named like a field, and the message when no row could be read."""
 
 from __future__ import annotations
 
+import csv
 import sqlite3
 from pathlib import Path
 
@@ -202,3 +203,62 @@ def test_a_wait_just_past_the_limit_reads_as_past_it(tmp_path):
     finally:
         con.close()
     assert "waited 1 business day and 1 hour" in message and "(limit 1 business day)" in message
+
+
+# -- what a repeated request is ------------------------------------------------------------------
+
+def _reply(greeting: str, body: str, lead_in: str, asks: list[str]) -> str:
+    items = "\n".join(f"{n}. {ask}" for n, ask in enumerate(asks, 1))
+    return f"{greeting}\n\n{body}\n\n{lead_in}\n{items}\n\nWe will update you by Friday.\n\nBest regards,\nAna"
+
+
+def _repeated_request_messages(db: Path) -> dict[str, list[str]]:
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute("SELECT ticket, message FROM thread_findings WHERE rule = 'repeated-request'").fetchall()
+    finally:
+        con.close()
+    out: dict[str, list[str]] = {}
+    for ticket, message in rows:
+        out.setdefault(ticket, []).append(message)
+    return out
+
+
+def test_a_lead_in_or_a_version_named_in_advice_is_not_a_repeated_request(tmp_path):
+    """Review: two replies opening their lists with the fix template's lead-in
+    were flagged "Asks again for Eva, to move forward, could you send us the
+    following…", and "retry with version 4.3.0 of the client SDK" was flagged
+    "Asks again for product version"; a list item asked for again still is."""
+    lead_in = "Eva, to move forward, could you send us the following in one reply:"
+    rows = [
+        ("T7", "c1", "2025-07-07T13:00:00Z", "customer", "Token refresh fails with 401 on node 2."),
+        ("T7", "a1", "2025-07-07T15:00:00Z", "agent", _reply(
+            "Hi Eva,", "I replayed your token refresh on our 4.2.0 two-node cluster and it succeeded on both nodes.",
+            lead_in, [("Could you share the carbon log from node 2 (we need this to check whether the refresh reaches "
+                      "the key manager)?"),
+                      ("Could you tell us the product version and update level you run (we need this to set up the "
+                      "same environment)?")])),
+        ("T7", "c2", "2025-07-08T13:00:00Z", "customer", "Both attached; we run 4.2.0 update level 45."),
+        ("T7", "a2", "2025-07-08T16:00:00Z", "agent", _reply(
+            "Hi Eva,", "I went through the carbon log: the refresh fails on a clock-skew check.",
+            lead_in, ["Could you run ntpq -p on node 2 (we need this to confirm the clock offset)?",
+                      ("Could you retry the refresh with version 4.3.0 of the client SDK and tell us whether the "
+                      "401 still appears?")])),
+        ("T8", "c3", "2025-07-07T13:00:00Z", "customer", "The gateway drops requests under load."),
+        ("T8", "a3", "2025-07-07T15:00:00Z", "agent", _reply(
+            "Hi Eva,", "We checked our known issues; nothing matches yet.",
+            lead_in, [("Could you share the gateway log from the failure time (we need this to see where the request "
+                      "stops)?")])),
+        ("T8", "c4", "2025-07-08T13:00:00Z", "customer", "It happened again this morning."),
+        ("T8", "a4", "2025-07-08T16:00:00Z", "agent", _reply(
+            "Hi Eva,", "Thanks for the update.", "To move this forward, please send:",
+            ["The gateway log from this morning's failure."])),
+    ]
+    export = tmp_path / "leadin.csv"
+    with export.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([("ticket", "id", "created_at", "direction", "text"), *rows])
+    db = tmp_path / "a.db"
+    audit("run", str(export), "--db", str(db))
+    found = _repeated_request_messages(db)
+    assert "T7" not in found, found["T7"]
+    assert len(found["T8"]) == 1 and found["T8"][0].startswith("Asks again for logs, already requested on ")

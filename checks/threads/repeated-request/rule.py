@@ -25,6 +25,16 @@ _PURPOSE_OPENER = re.compile(
 # A reason runs to the end of its clause: the sentence's end, or the next ask.
 _CLAUSE_END = re.compile(r"[;?!]|,\s*(?:and|also|plus|as well as|or)\b|\.(?:\s|$)")
 
+# An item named together with its value is advice about it, not an ask for it:
+# "retry with version 4.3.0", "the 4.2.0 version", "update level 45". A count
+# is not a value ("take a thread dump 3 times, 10 s apart").
+_VALUE_AFTER = re.compile(r"\s*(?:[:=]\s*|to\s+)?[vu]?\d+(?:\.\d+)*(?![\w.])(?!\s*(?:x\b|times\b|%|s\b|ms\b|secs?\b|seconds?\b"
+                          r"|mins?\b|minutes?\b|h\b|hours?\b|days?\b|apart\b))")
+_VALUE_BEFORE = re.compile(r"(?<![\w.])[vu]?\d+(?:\.\d+)+\s+$")
+# The values a request names: different values make different asks ("set the
+# timeout to 30 s and retry", then "set it to 60 s and retry").
+_VALUE = re.compile(r"(?<![\w.])[vu]?\d+(?:[.:]\d+)*(?![\w])")
+
 
 def _normal(text):
     return " ".join(text.lower().split())
@@ -46,8 +56,13 @@ def asked_part(request):
     return " ".join(text.split())
 
 
+def _asked_for(text, match):
+    return not (_VALUE_AFTER.match(text, match.end()) or _VALUE_BEFORE.search(text[:match.start()]))
+
+
 def _items(text, item_patterns):
-    return {item for item, pattern in item_patterns if pattern.search(text)}
+    return {item for item, pattern in item_patterns
+            if any(_asked_for(text, m) for m in pattern.finditer(text))}
 
 
 def _frozen(lexicon):
@@ -68,19 +83,26 @@ def _words(text):
     return {w.strip(".-") for w in _WORD.findall(text)} - _COMMON
 
 
+def _values(text):
+    return set(_VALUE.findall(text))
+
+
 def _similar(a, b, threshold, min_shared):
     if threshold <= 0:
         return False
-    shared = a & b
-    return len(shared) >= min_shared and len(shared) / len(a | b) >= threshold
+    (words_a, values_a), (words_b, values_b) = a, b
+    if values_a - values_b and values_b - values_a:
+        return False  # each names a value the other does not: two different asks
+    shared = words_a & words_b
+    return len(shared) >= min_shared and len(shared) / len(words_a | words_b) >= threshold
 
 
 def topics(request, item_patterns):
-    """What a request asks for: the lexicon items it names, and its content
-    words (None for a lead-in, which is compared by items only)."""
+    """What a request asks for: the lexicon items it asks for, and its content
+    words and values (None for a lead-in, which is compared by items only)."""
     text = asked_part(request)
     items = _items(text, item_patterns)
-    content = None if is_lead_in(request) else _words(text)
+    content = None if is_lead_in(request) else (_words(text), _values(text))
     return items, content
 
 
