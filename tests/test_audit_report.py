@@ -35,17 +35,27 @@ ROWS = [
 ]
 
 
+def _write_export(path: Path, rows: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _replylint(*args: str):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _outs(folder: Path) -> list[str]:
+    return ["--out", str(folder / "r.html"), "--out", str(folder / "r.json"), "--out", str(folder / "r.csv")]
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
-    export = tmp / "e.jsonl"
-    export.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n", encoding="utf-8")
-    db = tmp / "audit.db"
-    runner = CliRunner()
-    result = runner.invoke(main, ["audit", "run", str(export), "--db", str(db), "--map", MAP, "-j", "1", "--no-progress",
-                                  "-q", "--out", str(tmp / "r.html"), "--out", str(tmp / "r.json"), "--out", str(tmp / "r.csv")],
-                           catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    export = _write_export(tmp / "e.jsonl", ROWS)
+    _replylint("audit", "run", str(export), "--db", str(tmp / "audit.db"), "--map", MAP, "-j", "1", "--no-progress", "-q",
+               *_outs(tmp))
     return tmp
 
 
@@ -233,14 +243,10 @@ def team_reports(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("team")
     db = tmp / "audit.db"
     for name, rows in (("later.jsonl", LATER_ROWS), ("earlier.jsonl", EARLIER_ROWS)):
-        (tmp / name).write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
-        result = CliRunner().invoke(main, ["audit", "run", str(tmp / name), "--db", str(db), "--map", MAP, "-j", "1",
-                                           "--timezone", ZONE, "--no-progress", "-q"], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-    result = CliRunner().invoke(main, ["audit", "report", "--db", str(db), "--timezone", ZONE, "-q", "--out",
-                                       str(tmp / "r.html"), "--out", str(tmp / "r.json"), "--out", str(tmp / "r.csv")],
-                                catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+        export = _write_export(tmp / name, rows)
+        _replylint("audit", "run", str(export), "--db", str(db), "--map", MAP, "-j", "1", "--timezone", ZONE,
+                   "--no-progress", "-q")
+    _replylint("audit", "report", "--db", str(db), "--timezone", ZONE, "-q", *_outs(tmp))
     return tmp
 
 
