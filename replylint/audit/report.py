@@ -335,7 +335,7 @@ def charts(data: Mapping[str, Any]) -> dict[str, Any]:
     css = ["bar-neutral" if e["wanted"] is None else "bar-ok" if e["wanted"] else "bar-bad" for e in elements]
     judged = [e for e in data["elements"] if e.get("compliance") is not None]
     compliance = [(e["element"], e["compliance"]) for e in judged]
-    compliance_css = ["bar-ok" if e["compliance"] >= 80 else "bar-bad" for e in judged]
+    compliance_css = ["bar-ok" if round(e["compliance"]) >= 80 else "bar-bad" for e in judged]  # as the label reads
     weeks = [w["week"] for w in data["weeks"]]
     team = ("All replies", [w["mean_score"] for w in data["weeks"]])
     per_agent = [(a, [p["mean_score"] for p in points]) for a, points in data["agent_weeks"].items()]
