@@ -11,6 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from replylint.audit.store import SCHEMA_VERSION
 from replylint.cli import main
 
 MAP = "text=body,agent=author,ticket=ticket_id,created_at=created,id=message_id,direction=from_role,status=state"
@@ -431,7 +432,7 @@ def test_a_database_of_the_previous_schema_gains_problem_keys_in_place(tmp_path)
     broken = tmp_path / "broken.jsonl"
     broken.write_text("{not json\n", encoding="utf-8")
     audit("run", str(export), str(broken), "--db", str(db))
-    assert db_rows(db, "SELECT value FROM meta WHERE key = 'schema'") == [("3",)]
+    assert db_rows(db, "SELECT value FROM meta WHERE key = 'schema'") == [(SCHEMA_VERSION,)]
     assert db_rows(db, "SELECT line, key IS NOT NULL FROM problems") == [(1, 1)]
 
 

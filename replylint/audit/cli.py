@@ -184,6 +184,9 @@ def with_common(func):
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @with_common
 @click.option("--map", "field_map", help="Export columns: text=body,agent=author,ticket=ticket_id,created_at=created,id=message_id,direction=from_role,status=state")
+@click.option("--source", help="The helpdesk these inputs come from (e.g. zendesk): prefixes their ticket and message ids "
+                                "(zendesk:1201) so that two helpdesks audited into one --db never share a ticket; "
+                                "overrides [audit] source.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 512), default=None, help="Worker processes [default: all cores].")
 @click.option("--engine", "engine_kind", type=click.Choice(["local", "dask"]), default="local", show_default=True)
 @click.option("--scheduler", help="Dask scheduler address (with --engine dask), e.g. tcp://10.0.0.5:8786.")
@@ -200,12 +203,13 @@ def with_common(func):
 @click.option("--select", multiple=True, help="Only these reply rule ids (comma-separated; repeatable).")
 @click.option("--ignore", multiple=True, help="Skip these reply rule ids (comma-separated; repeatable).")
 @click.option("--model", help="Use an installed spaCy pipeline; never downloaded.")
-def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, engine_kind, scheduler, as_of, timezone,
+def run(inputs, db_path, outs, output_format, config, quiet, field_map, source, jobs, engine_kind, scheduler, as_of, timezone,
         agent_domains, input_format, recheck, prune, no_progress, select, ignore, model):
     """Check replies from exports, folders and mbox files into the database."""
     from dataclasses import replace
 
     from ..config import ConfigError
+    from .config import check_source_name
     from .pipeline import AuditRequest
     from .store import Store, StoreError
     from .timeutil import TimeError, parse_timestamp, zone
@@ -217,6 +221,8 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
     spec, audit_cfg, threads, settings = _load(config, select, ignore, model)
     try:
         audit_cfg = audit_cfg.with_map(field_map)
+        if source is not None:
+            audit_cfg = replace(audit_cfg, source=check_source_name(source, "--source"))
         if timezone:
             zone(timezone)
             audit_cfg = replace(audit_cfg, timezone=timezone)
@@ -270,6 +276,8 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
     if c.replaced:
         click.echo(f"replylint: {c.replaced} stored messages replaced by a copy with the same id and another text "
                    "(the later input wins; the same id with the same text is one message)", err=True)
+    if c.other_source_replaced or c.other_source_tickets:
+        click.echo(_other_source_warning(c.other_source_replaced, c.other_source_tickets, audit_cfg.source), err=True)
     if c.removed:
         click.echo(f"replylint: --prune: {c.removed} stored messages no longer in their input removed with their results",
                    err=True)
@@ -285,6 +293,22 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, jobs, en
         raise Fail("; ".join(str(p) for p in outcome.unreadable))
     if c.read == 0:
         raise Fail(_nothing_read(inputs, c, outcome.unknown_directions, audit_cfg.field_map["direction"]))
+
+
+def _other_source_warning(replaced: int, tickets: int, source: str | None) -> str:
+    """What a run says when its ids met another helpdesk's (see
+    AuditConfig.source_key), and how to keep the two apart."""
+    what = []
+    if replaced:
+        what.append(f"{replaced} stored messages from another input read with other columns were replaced by this "
+                    "run's messages with the same id")
+    if tickets:
+        what.append(f"{tickets} tickets now hold messages from this run and from another input read with other columns")
+    fix = ("audit each helpdesk with its own --source (or [audit] source), e.g. --source zendesk and --source freshdesk,"
+           if source is None else f"give the other helpdesk its own --source too (this run's is '{source}'),")
+    return (f"replylint: warning: {'; '.join(what)}: another helpdesk whose ticket and message ids are the same as "
+            f"this one's? To keep them apart, {fix} into a new --db (a re-export read with the same columns is not "
+            "counted here)")
 
 
 def _nothing_read(inputs, counts, unknown_directions: dict[str, int], direction_column: str) -> str:

@@ -13,6 +13,7 @@
     closed-statuses = ["closed", "resolved", "solved"]
     input-format = "auto"                      # text | markdown | html | eml | auto
     ignore = ["left-behind"]                   # thread rule ids to skip
+    source = "zendesk"                         # prefix of this helpdesk's ticket and message ids
     [audit.threads.request-rounds]             # thread rule options
     max-rounds = 3
 
@@ -21,6 +22,7 @@ Every error names the file (or flag) and the key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -42,7 +44,14 @@ DEFAULT_CUSTOMER_VALUES = ("customer", "end-user", "enduser", "end_user", "reque
 DEFAULT_CLOSED = ("closed", "resolved", "solved", "done")
 INPUT_FORMATS = ("auto", "text", "markdown", "html", "eml")
 _KEYS = {"map", "agent-values", "customer-values", "agent-domains", "timezone", "business-days", "holidays",
-         "closed-statuses", "input-format", "ignore", "threads"}
+         "closed-statuses", "input-format", "ignore", "threads", "source"}
+# A source name prefixes ids ("zendesk:1201"): a short word, so that reports stay
+# readable and the prefix cannot be mistaken for part of an id.
+SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
+# The fields that say which message and ticket a row is and who wrote what: an
+# export read with the same columns for them is taken to come from the same
+# helpdesk (see AuditConfig.source_key).
+IDENTITY_FIELDS = ("id", "ticket", "text", "agent", "created_at", "direction")
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,9 @@ class AuditConfig:
     input_format: str = "auto"
     ignore: tuple[str, ...] = ()
     thread_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The helpdesk these inputs come from ("zendesk"): prefixes their ticket and
+    # message ids, so that two helpdesks in one database never share a ticket.
+    source: str | None = None
 
     def reads(self, name: str) -> bool:
         """Whether rows are read for field ``name``. A column named like a field
@@ -74,6 +86,20 @@ class AuditConfig:
             return not self.mapped or name in self.mapped
         return True
 
+    def source_key(self, table_input: bool) -> str | None:
+        """What stands for the helpdesk an input comes from, to tell a re-export
+        (the same helpdesk: same ids are the same messages) from another
+        helpdesk whose ids happen to be the same: the declared source, else, for
+        an export, the columns the map reads for the identity fields (a
+        helpdesk's re-exports are read with the same map; Zendesk and Freshdesk
+        need different ones). None for folders and mail, whose ids come from
+        paths and Message-IDs and are not read through the map."""
+        if self.source is not None:
+            return f"source {self.source}"
+        if not table_input:
+            return None
+        return "columns " + ", ".join(f"{name}={self.field_map[name]}" for name in IDENTITY_FIELDS)
+
     def calendar(self) -> BusinessCalendar:
         return BusinessCalendar(zone(self.timezone), frozenset(self.business_days), frozenset(self.holidays))
 
@@ -82,6 +108,14 @@ class AuditConfig:
             return self
         extra = parse_map(spec, where)
         return replace(self, field_map=MappingProxyType({**self.field_map, **extra}), mapped=self.mapped | set(extra))
+
+
+def check_source_name(name: str, where: str) -> str:
+    """A source name as given (``--source`` or ``[audit] source``), validated."""
+    if not isinstance(name, str) or not SOURCE_NAME.fullmatch(name):
+        raise ConfigError(f"{where}: {name!r} is not a source name: use a short word of letters, digits, '.', '_' or '-' "
+                          "(e.g. zendesk, freshdesk)")
+    return name
 
 
 def parse_map(spec: str, where: str = "--map") -> dict[str, str]:
@@ -161,6 +195,9 @@ def parse_audit_table(table: Mapping[str, Any], where: str, thread_defaults: Map
     for rid in ignore:
         if rid not in thread_defaults:
             raise err("ignore", f"unknown thread rule '{rid}' (known: {', '.join(sorted(thread_defaults))})")
+    source = table.get("source")
+    if source is not None:
+        check_source_name(source, f"{where}: key 'source'")
     options: dict[str, dict[str, Any]] = {}
     threads = table.get("threads", {})
     if not isinstance(threads, dict):
@@ -185,4 +222,5 @@ def parse_audit_table(table: Mapping[str, Any], where: str, thread_defaults: Map
         input_format=input_format,
         ignore=ignore,
         thread_options=MappingProxyType(options),
+        source=source,
     )

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import AuditConfig
-from .readers import AGENT, Message, Problem, input_size, read_input
+from .readers import AGENT, Message, Problem, input_size, is_table_input, read_input
 from .store import ReplyRow, Store, ticket_rows
 from .threads import ThreadChecks, run_thread_rules, thread_message, thread_ruleset_hash
 from .timeutil import from_utc_text, to_utc_text
@@ -70,6 +70,12 @@ class RunCounts:
     removed: int = 0  # stored messages with made-up ids that their input no longer yields
     internal: int = 0  # internal (private) notes read and left out of scoring and thread checks
     status_by_name: int = 0  # messages whose status came from a column named "status" that no map named
+    # Stored messages from another input of another source (see
+    # AuditConfig.source_key) that a message with the same id replaced, and
+    # stored tickets of another source that this run's messages joined:
+    # two helpdesks' ids colliding, each counted once per run.
+    other_source_replaced: int = 0
+    other_source_tickets: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -116,6 +122,8 @@ def run_audit(request: AuditRequest, store: Store,
     # this run as in the next (a newer export given after an older one).
     seen: dict[str, str] = {}
     problem_keys: set[str] = set()  # each distinct problem counted once per run
+    other_source_ids: set[str] = set()
+    other_source_tickets: set[str] = set()
 
     def checkers() -> Any:
         if state["checkers"] is None:
@@ -146,7 +154,7 @@ def run_audit(request: AuditRequest, store: Store,
             state["last_commit"] = now
             on_progress(done_bytes, counts)
 
-    def flush_messages(messages: list[tuple[Message, str]], input_key: str) -> None:
+    def flush_messages(messages: list[tuple[Message, str]], input_key: str, source_key: str | None) -> None:
         """Store ``messages``, each with how this run has seen its id (NEW,
         AGAIN with the same text, REPLACED by another text), and send the
         replies whose text has no result yet to the checkers."""
@@ -154,7 +162,14 @@ def run_audit(request: AuditRequest, store: Store,
         # A stored message from an earlier run with another text is replaced too.
         stored_texts = store.message_hashes([m.id for m in first_read])
         counts.replaced += sum(1 for m in first_read if stored_texts.get(m.id, m.text_hash) != m.text_hash)
-        store.upsert_messages([m for m, _ in messages], state["seq"], input_key)
+        # Said on stderr: nothing else shows that another helpdesk's ids collided.
+        ids, tickets = store.from_other_sources([m.id for m, _ in messages],
+                                                sorted({m.ticket for m, _ in messages if m.ticket is not None}),
+                                                input_key, source_key)
+        other_source_ids.update(ids)
+        other_source_tickets.update(tickets)
+        counts.other_source_replaced, counts.other_source_tickets = len(other_source_ids), len(other_source_tickets)
+        store.upsert_messages([m for m, _ in messages], state["seq"], input_key, source_key)
         state["seq"] += len(messages)
         # A row reported broken before and read fine now was fixed in the export.
         store.clear_problems_of_ids([m.id for m, _ in messages if not m.derived_id])
@@ -185,6 +200,7 @@ def run_audit(request: AuditRequest, store: Store,
             # Problems are per input: a run replaces the problems of its inputs
             # (resolved, so ./x.jsonl and x.jsonl are the same input).
             input_key = str(path.resolve())
+            source_key = request.audit.source_key(is_table_input(path))
             store.clear_problems(input_key)
             buffer: list[tuple[Message, str]] = []
             notes: list[str] = []  # ids of internal notes: a stored message under one of them is removed
@@ -225,14 +241,14 @@ def run_audit(request: AuditRequest, store: Store,
                         if len(outcome.problems) < keep_problems:
                             outcome.problems.append(item)
                 if len(buffer) >= READ_CHUNK or len(problems) >= READ_CHUNK or len(notes) >= READ_CHUNK:
-                    flush_messages(buffer, input_key)
+                    flush_messages(buffer, input_key, source_key)
                     store.add_problems(input_key, problems, run_id)
                     # A note stored as a message by an earlier run without the
                     # public/private column must not go on counting as a reply.
                     store.delete_messages(notes)
                     buffer, problems, notes = [], [], []
                     maybe_commit(done_bytes)
-            flush_messages(buffer, input_key)
+            flush_messages(buffer, input_key, source_key)
             store.add_problems(input_key, problems, run_id)
             store.delete_messages(notes)
             # Only on request, and only for an input read whole: an empty file, an
@@ -329,7 +345,7 @@ def run_threads(store: Store, request: AuditRequest, maybe_commit: Callable[[], 
             found = run_thread_rules(ticket, messages, request.threads, audit.thread_options, calendar, as_of,
                                      audit.closed_statuses, audit.ignore)
             store.save_thread_findings(ticket, digest, ruleset,
-                                       [(f.rule, f.severity, f.message, f.message_id, f.at) for f in found])
+                                       [(f.rule, f.severity, f.message, f.message_id, f.at, f.agent) for f in found])
             checked += 1
             if checked % 200 == 0:
                 maybe_commit()

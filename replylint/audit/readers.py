@@ -94,9 +94,12 @@ class Problem:
         return f"file:{Path(self.file).resolve()}:{self.line or ''}:{self.why}"
 
 
+ID_KEY_PREFIX = "id:"
+
+
 def problem_key_of_id(message_id: str) -> str:
     """The key of a problem with a message whose id could be read."""
-    return f"id:{message_id}"
+    return f"{ID_KEY_PREFIX}{message_id}"
 
 
 def row_key(content: str | bytes) -> str:
@@ -126,7 +129,34 @@ def input_size(path: Path) -> int:
 
 
 def read_input(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:
-    """Dispatch on what ``path`` is. Yields (item, bytes of this input consumed)."""
+    """Dispatch on what ``path`` is. Yields (item, bytes of this input consumed),
+    with the ids of ``config.source`` (see ``in_source``)."""
+    items = _read_input(path, config, max_bytes)
+    if config.source is None:
+        yield from items
+        return
+    for item, consumed in items:
+        yield in_source(item, config.source), consumed
+
+
+def in_source(item: Message | Problem, source: str) -> Message | Problem:
+    """A message's id and ticket prefixed with its source ("zendesk:1201"), and
+    a problem's id key likewise, so that Zendesk ticket 1201 and Freshdesk
+    ticket 1201 stay two tickets in one database and a row fixed later still
+    clears its problem."""
+    if isinstance(item, Problem):
+        if item.key is not None and item.key.startswith(ID_KEY_PREFIX):
+            return replace(item, key=problem_key_of_id(f"{source}:{item.key[len(ID_KEY_PREFIX):]}"))
+        return item
+    return replace(item, id=f"{source}:{item.id}", ticket=None if item.ticket is None else f"{source}:{item.ticket}")
+
+
+def is_table_input(path: Path) -> bool:
+    """An export read through the field map (not a folder, mbox or reply file)."""
+    return not path.is_dir() and path.suffix.lower() in TABLE_SUFFIXES
+
+
+def _read_input(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tuple[Message | Problem, int]]:
     if path.is_dir():
         yield from read_folder(path, config, max_bytes)
         return

@@ -85,7 +85,7 @@ def gather(db: sqlite3.Connection, *, rules: Mapping[str, str] | None = None, th
                         for r, n, nt in db.execute("SELECT rule, COUNT(*), COUNT(DISTINCT ticket) FROM thread_findings"
                                                    " GROUP BY rule ORDER BY COUNT(*) DESC")]
     agents = _agents(db)
-    weeks, agent_weeks = _weeks(db, zone, [a["agent"] for a in agents[:TOP_AGENTS_IN_TRENDS]])
+    weeks, agent_weeks = _weeks(db, zone, [a["agent"] for a in agents if a["replies"]][:TOP_AGENTS_IN_TRENDS])
     last_run = db.execute("SELECT id, started_at, finished_at, status, read, checked, unchanged, customer, problems, errors,"
                           " pid, host FROM runs ORDER BY id DESC LIMIT 1").fetchone()
     if last_run and last_run[3] == "running" and not run_is_alive(last_run[10], last_run[11]):
@@ -132,12 +132,17 @@ def _agents(db: sqlite3.Connection) -> list[dict[str, Any]]:
     for author, rule, n in db.execute("SELECT COALESCE(m.author, '(unknown)'), f.rule, COUNT(*) FROM findings f"
                                       " JOIN messages m ON m.id = f.reply_id GROUP BY 1, 2"):
         top[author][rule] = n
-    threads = dict(db.execute("SELECT COALESCE(m.author, '(unknown)'), COUNT(*) FROM thread_findings t"
-                              " JOIN messages m ON m.id = t.message_id WHERE m.direction = 'agent' GROUP BY 1").fetchall())
-    return [{"agent": a, "replies": n, "mean_score": round(avg, 1), "findings": f or 0,
-             "findings_per_reply": round((f or 0) / n, 2),
-             "top_rule": top[a].most_common(1)[0][0] if top[a] else None, "thread_findings": threads.get(a, 0)}
-            for a, n, avg, f in rows]
+    # Every thread finding names its agent (threads.attributed_agent), so these
+    # add up to the report's thread findings; an agent with thread findings and
+    # no scored reply ("unassigned": nobody replied) gets a row of its own.
+    threads = dict(db.execute("SELECT COALESCE(agent, '(unknown)'), COUNT(*) FROM thread_findings GROUP BY 1").fetchall())
+    out = [{"agent": a, "replies": n, "mean_score": round(avg, 1), "findings": f or 0,
+            "findings_per_reply": round((f or 0) / n, 2),
+            "top_rule": top[a].most_common(1)[0][0] if top[a] else None, "thread_findings": threads.pop(a, 0)}
+           for a, n, avg, f in rows]
+    out += [{"agent": a, "replies": 0, "mean_score": None, "findings": 0, "findings_per_reply": None, "top_rule": None,
+             "thread_findings": n} for a, n in sorted(threads.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return out
 
 
 def _weeks(db: sqlite3.Connection, zone: Any, agents: list[str]) -> tuple[list[dict[str, Any]], dict[str, list]]:
@@ -208,9 +213,10 @@ class ShownPositions:
 
 def _threads(db: sqlite3.Connection) -> list[dict[str, Any]]:
     tickets: dict[str, list[dict[str, Any]]] = {}
-    for ticket, rule, sev, msg, mid, at in db.execute(
-            "SELECT ticket, rule, severity, message, message_id, at FROM thread_findings ORDER BY ticket, pos"):
-        tickets.setdefault(ticket, []).append({"rule": rule, "severity": sev, "message": msg, "message_id": mid, "at": at})
+    for ticket, rule, sev, msg, mid, at, agent in db.execute(
+            "SELECT ticket, rule, severity, message, message_id, at, agent FROM thread_findings ORDER BY ticket, pos"):
+        tickets.setdefault(ticket, []).append({"rule": rule, "severity": sev, "message": msg, "message_id": mid, "at": at,
+                                               "agent": agent})
     ranked = sorted(tickets.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     return [{"ticket": t, "findings": f} for t, f in ranked]
 
@@ -282,9 +288,10 @@ def write_csv(db: sqlite3.Connection, out: TextIO) -> None:
         if error is not None:
             rule, sev, msg = "error", "error", error
         writer.writerow([safe_cell(v) for v in ("reply", ticket, rid, author, created, kind, score, rule, sev, msg, sug, line, col)])
-    for ticket, rule, sev, msg, mid, at in db.execute(
-            "SELECT t.ticket, t.rule, t.severity, t.message, t.message_id, t.at FROM thread_findings t ORDER BY t.ticket, t.pos"):
-        writer.writerow([safe_cell(v) for v in ("thread", ticket, mid, None, at, None, None, rule, sev, msg, None, None, None)])
+    for ticket, rule, sev, msg, mid, at, agent in db.execute(
+            "SELECT t.ticket, t.rule, t.severity, t.message, t.message_id, t.at, t.agent FROM thread_findings t"
+            " ORDER BY t.ticket, t.pos"):
+        writer.writerow([safe_cell(v) for v in ("thread", ticket, mid, agent, at, None, None, rule, sev, msg, None, None, None)])
 
 
 # -- HTML ---------------------------------------------------------------------------------------
@@ -420,7 +427,8 @@ def render_terminal(data: Mapping[str, Any], console: Any, top: int = 10) -> Non
                           ("top rule", "left"), ("thread findings", "right")):
             t.add_column(col, justify=just)
         for a in data["agents"][:top * 2]:
-            t.add_row(a["agent"], str(a["replies"]), f"{a['mean_score']:.1f}", f"{a['findings_per_reply']:.2f}",
+            t.add_row(a["agent"], str(a["replies"]), "-" if a["mean_score"] is None else f"{a['mean_score']:.1f}",
+                      "-" if a["findings_per_reply"] is None else f"{a['findings_per_reply']:.2f}",
                       a["top_rule"] or "-", str(a["thread_findings"]))
         console.print(t)
     if data["threads"]:

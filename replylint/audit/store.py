@@ -42,13 +42,19 @@ from .timeutil import EARLIEST_PLAUSIBLE, LATEST_PLAUSIBLE, to_utc_text
 # 3: problems have a key (see readers.Problem.key), so the same broken row read
 # under another file name is one problem. A version-2 database gains the column
 # in place; its old problems have none and go when their input is read again.
-SCHEMA_VERSION = "3"
+# 4: messages record the source key of their input (see AuditConfig.source_key),
+# so a run can tell another helpdesk's ids from a re-export's; thread findings
+# record the agent they are attributed to. A version-2 or 3 database gains the
+# columns in place (its messages' source stays unknown, never warned about) and
+# forgets its tickets' digests, so the next run checks every thread again and
+# attributes its findings.
+SCHEMA_VERSION = "4"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS messages (
     id TEXT PRIMARY KEY, ticket TEXT, direction TEXT NOT NULL, author TEXT, created_at TEXT,
     status TEXT, format TEXT, text_hash TEXT NOT NULL, text TEXT NOT NULL, origin TEXT, seq INTEGER,
-    input TEXT, derived_id INTEGER);
+    input TEXT, derived_id INTEGER, source TEXT);
 CREATE INDEX IF NOT EXISTS messages_ticket ON messages (ticket, created_at, seq);
 CREATE TABLE IF NOT EXISTS results (
     id TEXT PRIMARY KEY, text_hash TEXT NOT NULL, ruleset TEXT NOT NULL, kind TEXT, score INTEGER,
@@ -61,7 +67,7 @@ CREATE INDEX IF NOT EXISTS findings_rule ON findings (rule);
 CREATE TABLE IF NOT EXISTS tickets (ticket TEXT PRIMARY KEY, digest TEXT, thread_ruleset TEXT);
 CREATE TABLE IF NOT EXISTS thread_findings (
     ticket TEXT NOT NULL, pos INTEGER NOT NULL, rule TEXT NOT NULL, severity TEXT, message TEXT,
-    message_id TEXT, at TEXT, PRIMARY KEY (ticket, pos)) WITHOUT ROWID;
+    message_id TEXT, at TEXT, agent TEXT, PRIMARY KEY (ticket, pos)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS problems (input TEXT, file TEXT, line INTEGER, why TEXT, run_id INTEGER, key TEXT);
 CREATE INDEX IF NOT EXISTS problems_input ON problems (input);
 CREATE INDEX IF NOT EXISTS problems_key ON problems (key);
@@ -72,6 +78,16 @@ CREATE TABLE IF NOT EXISTS runs (
     pid INTEGER, host TEXT);
 CREATE INDEX IF NOT EXISTS messages_input ON messages (input);
 """
+
+
+# The older versions migrated in place, oldest first: each step takes a
+# database of that version to the next, with the columns it gains (table,
+# column) and the statements to run after.
+MIGRATIONS = ("2", "3")
+MIGRATION_STEPS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
+    "2": ((("problems", "key"),), ()),
+    "3": ((("messages", "source"), ("thread_findings", "agent")), ("DELETE FROM tickets",)),
+}
 
 
 def schema_mismatch(path: Path, version: str) -> str:
@@ -141,9 +157,17 @@ class Store:
                                  "give a new --db")
             if "meta" in tables:
                 version = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-                if version is not None and version[0] == "2":
-                    self.db.execute("ALTER TABLE problems ADD COLUMN key TEXT")
+                if version is not None and version[0] in MIGRATIONS:
+                    self.db.execute("BEGIN")
+                    for step in MIGRATIONS[MIGRATIONS.index(version[0]):]:
+                        columns, statements = MIGRATION_STEPS[step]
+                        for table, column in columns:
+                            if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
+                                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+                        for sql in statements:
+                            self.db.execute(sql)
                     self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
+                    self.db.execute("COMMIT")
                 elif version is not None and version[0] != SCHEMA_VERSION:
                     raise StoreError(schema_mismatch(path, version[0]))
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -190,22 +214,44 @@ class Store:
             self.db.row_factory = None
 
     # -- messages and results ----------------------------------------------------
-    def upsert_messages(self, messages: Sequence[Message], first_seq: int, input_key: str) -> None:
+    def upsert_messages(self, messages: Sequence[Message], first_seq: int, input_key: str,
+                        source_key: str | None = None) -> None:
         self.db.executemany(
             "INSERT INTO messages (id, ticket, direction, author, created_at, status, format, text_hash, text, origin, seq,"
-            " input, derived_id)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET ticket=excluded.ticket,"
+            " input, derived_id, source)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET ticket=excluded.ticket,"
             " direction=excluded.direction, author=excluded.author, created_at=excluded.created_at,"
             " status=excluded.status, format=excluded.format, text_hash=excluded.text_hash, text=excluded.text,"
-            " origin=excluded.origin, seq=excluded.seq, input=excluded.input, derived_id=excluded.derived_id"
+            " origin=excluded.origin, seq=excluded.seq, input=excluded.input, derived_id=excluded.derived_id,"
+            " source=excluded.source"
             # an unchanged message (a re-audit) is not rewritten
             " WHERE (messages.text_hash, messages.ticket, messages.direction, messages.author, messages.created_at,"
-            " messages.status, messages.origin, messages.input, messages.derived_id) IS NOT (excluded.text_hash,"
-            " excluded.ticket, excluded.direction, excluded.author, excluded.created_at, excluded.status, excluded.origin,"
-            " excluded.input, excluded.derived_id)",
+            " messages.status, messages.origin, messages.input, messages.derived_id, messages.source) IS NOT"
+            " (excluded.text_hash, excluded.ticket, excluded.direction, excluded.author, excluded.created_at,"
+            " excluded.status, excluded.origin, excluded.input, excluded.derived_id, excluded.source)",
             [(m.id, m.ticket, m.direction, m.author, m.created_at, m.status, m.format, h, m.text, m.origin, first_seq + i,
-              input_key, int(m.derived_id))
+              input_key, int(m.derived_id), source_key)
              for i, (m, h) in enumerate((m, m.text_hash) for m in messages)])
+
+    def from_other_sources(self, ids: Sequence[str], tickets: Sequence[str], input_key: str,
+                           source_key: str | None) -> tuple[set[str], set[str]]:
+        """Of ``ids`` and ``tickets``, those a stored message holds that came
+        from another input with another source key: another helpdesk whose ids
+        are the same, not a re-export (same source key) nor the same input read
+        again. Messages with no source key (folders, mail, older databases)
+        count as neither."""
+        ids_out: set[str] = set()
+        tickets_out: set[str] = set()
+        if source_key is None:
+            return ids_out, tickets_out
+        foreign = "input IS NOT ? AND source IS NOT NULL AND source IS NOT ?"
+        for chunk, marks in _id_chunks(ids):
+            ids_out.update(i for (i,) in self.db.execute(f"SELECT id FROM messages WHERE id IN ({marks}) AND {foreign}",
+                                                         (*chunk, input_key, source_key)))
+        for chunk, marks in _id_chunks(tickets):
+            tickets_out.update(t for (t,) in self.db.execute(
+                f"SELECT DISTINCT ticket FROM messages WHERE ticket IN ({marks}) AND {foreign}", (*chunk, input_key, source_key)))
+        return ids_out, tickets_out
 
     def derived_ids(self, input_key: str) -> list[str]:
         """The made-up ids stored for an input (see the module doc)."""
@@ -290,7 +336,8 @@ class Store:
 
     def save_thread_findings(self, ticket: str, digest: str, ruleset: str, findings: Sequence[tuple[Any, ...]]) -> None:
         self.db.execute("DELETE FROM thread_findings WHERE ticket = ?", (ticket,))
-        self.db.executemany("INSERT INTO thread_findings VALUES (?,?,?,?,?,?,?)",
+        self.db.executemany("INSERT INTO thread_findings (ticket, pos, rule, severity, message, message_id, at, agent)"
+                            " VALUES (?,?,?,?,?,?,?,?)",
                             [(ticket, i, *f) for i, f in enumerate(findings)])
         self.db.execute("INSERT INTO tickets VALUES (?,?,?) ON CONFLICT(ticket) DO UPDATE SET digest=excluded.digest,"
                         " thread_ruleset=excluded.thread_ruleset", (ticket, digest, ruleset))

@@ -29,6 +29,11 @@ from ..registry import RULE_ID, SEVERITIES, CheckLoadError, bundled_dir, load_ho
 from .timeutil import BusinessCalendar, eta_deadline, from_utc_text
 
 REQUIRED_DOC_HEADING = "## What it does"
+# The agent of a thread finding in a ticket no agent has replied in yet.
+UNASSIGNED = "unassigned"
+# The agent of a reply with no author: the name the report's per-agent table
+# gives those replies, so that their thread findings land in the same row.
+UNKNOWN_AGENT = "(unknown)"
 
 
 @dataclass(frozen=True)
@@ -137,10 +142,11 @@ class ThreadFinding:
     message: str
     message_id: str | None
     at: str | None  # UTC text of that message
+    agent: str = UNASSIGNED  # who the finding is attributed to (see attributed_agent)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "severity": self.severity, "message": self.message,
-                "message_id": self.message_id, "at": self.at}
+                "message_id": self.message_id, "at": self.at, "agent": self.agent}
 
 
 # -- loading -----------------------------------------------------------------------
@@ -306,6 +312,27 @@ def status_as_end_state(messages: Sequence[ThreadMessage]) -> tuple[ThreadMessag
     return (*(replace(m, status=None) for m in messages[:-1]), messages[-1])
 
 
+def attributed_agent(messages: Sequence[ThreadMessage], target: ThreadMessage | None) -> str:
+    """The agent a thread finding counts against, so that every finding has one
+    and the per-agent counts add up to the total: the author of the reply it
+    is about; for a customer message (left waiting, no daily update) the agent
+    handling the ticket then: the last to reply before it, else the first to
+    reply after it; for the ticket as a whole, the last agent who replied.
+    ``UNASSIGNED`` when no agent replied in the ticket."""
+    if target is not None and target.from_agent:
+        return target.author or UNKNOWN_AGENT
+    replies = [i for i, m in enumerate(messages) if m.from_agent]
+    if not replies:
+        return UNASSIGNED
+    index = next((i for i, m in enumerate(messages) if m is target), None)
+    if index is None:
+        chosen = replies[-1]
+    else:
+        before = [i for i in replies if i < index]
+        chosen = before[-1] if before else replies[0]
+    return messages[chosen].author or UNKNOWN_AGENT
+
+
 def run_thread_rules(ticket: str, messages: Sequence[ThreadMessage], checks: ThreadChecks,
                      options: Mapping[str, Mapping[str, Any]], calendar: BusinessCalendar, as_of: datetime,
                      closed_statuses: tuple[str, ...], ignore: Iterable[str] = ()) -> list[ThreadFinding]:
@@ -325,6 +352,7 @@ def run_thread_rules(ticket: str, messages: Sequence[ThreadMessage], checks: Thr
                 text = spec.message
             target = by_id.get(hit.message_id) if hit.message_id else None
             at = target.at.strftime("%Y-%m-%dT%H:%M:%SZ") if target and target.at else None
-            found.append(ThreadFinding(spec.id, hit.severity or spec.severity, text, hit.message_id, at))
+            found.append(ThreadFinding(spec.id, hit.severity or spec.severity, text, hit.message_id, at,
+                                       attributed_agent(messages, target)))
     found.sort(key=lambda f: (f.at or "", f.rule))
     return found
