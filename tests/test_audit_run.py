@@ -218,6 +218,23 @@ def test_audit_an_id_again_is_one_message_and_with_another_text_the_later_replac
     assert db_rows(db2, "SELECT text FROM messages WHERE id = 'a3'") == [(edited,)]
 
 
+
+def test_audit_one_export_naming_two_texts_with_one_id_reports_them(tmp_path):
+    """Review: an id column that is really the ticket id (three rows, one id)
+    silently merged the ticket into one message; within one export two texts
+    under one id are a mapping error, reported, and the first one is kept."""
+    export = tmp_path / "tickets.csv"
+    export.write_text("ticket,id,created_at,direction,text\n"
+                      "1201,1201,2025-07-07T09:00:00Z,customer,The export fails.\n"
+                      "1201,1201,2025-07-07T10:00:00Z,agent,We are looking at it and will update you by Friday.\n",
+                      encoding="utf-8")
+    db = tmp_path / "audit.db"
+    result = audit(tmp_path, "run", str(export), "--db", str(db), "-j", "1", "--no-progress", "-q")
+    stderr = getattr(result, "stderr", result.output)
+    assert "tickets.csv:3: duplicate id '1201' with another text (first at" in stderr and "--map id=" in stderr
+    assert "1 rows/files skipped" in stderr and "replaced" not in stderr
+    assert db_rows(db, "SELECT text FROM messages") == [("The export fails.",)]
+
 def test_audit_the_same_broken_rows_under_a_new_file_name_count_once(tmp_path, export):
     """User review: re-auditing the same export under a new name (helpdesks
     date their export names) doubled "skipped" in the report: 10 for 5 rows."""
@@ -293,3 +310,20 @@ def test_a_retrained_model_in_a_check_folder_changes_the_rule_set(tmp_path):
     heads = checks / "kind" / "elements.json"
     heads.write_text(heads.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # new weights, same .toml and .py
     assert ruleset_hash(settings, registry) != before
+
+
+def test_audit_thread_findings_follow_an_author_mapped_later(tmp_path):
+    """Review: a re-run that maps the author column updated the replies'
+    authors but not the agent their ticket's thread findings were attributed to."""
+    export = tmp_path / "e.csv"
+    export.write_text("ticket,id,created_at,direction,author,text\n"
+                      "T1,c1,2025-07-07T09:00:00Z,customer,Cust,The nightly export has failed since Friday.\n"
+                      "T1,a1,2025-07-07T10:00:00Z,agent,Ben,We are looking into it and will update you by Wednesday.\n",
+                      encoding="utf-8")
+    db = tmp_path / "audit.db"
+    audit(tmp_path, "run", str(export), "--db", str(db), "-j", "1", "--no-progress", "-q", "--as-of", "2025-07-30")
+    before = db_rows(db, "SELECT DISTINCT agent FROM thread_findings")
+    assert before and all(agent != "Ben" for (agent,) in before)
+    audit(tmp_path, "run", str(export), "--db", str(db), "-j", "1", "--no-progress", "-q", "--as-of", "2025-07-30",
+          "--map", "agent=author")
+    assert db_rows(db, "SELECT DISTINCT agent FROM thread_findings") == [("Ben",)]

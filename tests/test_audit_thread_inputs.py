@@ -9,6 +9,7 @@ import csv
 import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from replylint.cli import main
@@ -99,6 +100,17 @@ def test_current_status_on_every_row_is_the_end_state_not_each_messages(tmp_path
     db = tmp_path / "a.db"
     audit("run", str(export), "--db", str(db), "--map", ZENDESK_MAP)
     assert "cannot-reproduce-then-closed" in thread_rules(db, "9001")
+
+
+
+def test_a_blank_status_on_one_row_does_not_undo_the_end_state_reading():
+    """Review: 'solved', blank, 'solved' left the ticket looking solved from its
+    first message again; blank statuses say nothing either way."""
+    from replylint.audit.threads import ThreadMessage, status_as_end_state
+
+    messages = [ThreadMessage(str(i), "customer" if i < 2 else "agent", None, None, status, "text")
+                for i, status in enumerate(["solved", None, "Solved ", ""])]
+    assert [m.status for m in status_as_end_state(messages)] == [None, None, "Solved ", None]
 
 
 def test_a_status_that_changes_within_the_ticket_keeps_its_per_message_meaning(tmp_path):
@@ -262,3 +274,18 @@ def test_a_lead_in_or_a_version_named_in_advice_is_not_a_repeated_request(tmp_pa
     found = _repeated_request_messages(db)
     assert "T7" not in found, found["T7"]
     assert len(found["T8"]) == 1 and found["T8"][0].startswith("Asks again for logs, already requested on ")
+
+
+@pytest.mark.parametrize("days,reads", [(1 + 5 / 1440, "1 business day and 5 minutes"), (1.99, "1 business day and 23 hours"),
+                                        (25 / 24, "1 business day and 1 hour"), (2, "2 business days"), (0.5, "12 hours")])
+def test_a_wait_reads_rounded_down_so_past_the_limit_never_reads_as_it(days, reads):
+    """Review: rounding to the hour made a wait 5 minutes past a 1-day limit
+    read "1 business day", and 1.99 days read "2 business days"."""
+    import importlib.util
+
+    from replylint.registry import bundled_dir
+
+    spec = importlib.util.spec_from_file_location("no_daily_update_rule", bundled_dir("checks") / "threads" / "no-daily-update" / "rule.py")
+    rule = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rule)
+    assert rule.business_wait(days) == reads

@@ -48,10 +48,11 @@ _KEYS = {"map", "agent-values", "customer-values", "agent-domains", "timezone", 
 # A source name prefixes ids ("zendesk:1201"): a short word, so that reports stay
 # readable and the prefix cannot be mistaken for part of an id.
 SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
-# The fields that say which message and ticket a row is and who wrote what: an
-# export read with the same columns for them is taken to come from the same
-# helpdesk (see AuditConfig.source_key).
-IDENTITY_FIELDS = ("id", "ticket", "text", "agent", "created_at", "direction")
+# The fields that say which message and ticket a row is, what it says and who
+# sent it: an export read with the same columns for them is taken to come from
+# the same helpdesk (see AuditConfig.source_key). The agent and time columns
+# are left out: correcting their mapping on a re-export is no other helpdesk.
+IDENTITY_FIELDS = ("id", "ticket", "text", "direction")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from .config import AuditConfig
-from .readers import AGENT, Message, Problem, input_size, is_table_input, read_input
+from .readers import (
+    AGENT,
+    Message,
+    Problem,
+    input_size,
+    is_table_input,
+    read_input,
+    row_key,
+)
 from .store import ReplyRow, Store, ticket_rows
 from .threads import ThreadChecks, run_thread_rules, thread_message, thread_ruleset_hash
 from .timeutil import from_utc_text, to_utc_text
@@ -206,11 +214,22 @@ def run_audit(request: AuditRequest, store: Store,
             notes: list[str] = []  # ids of internal notes: a stored message under one of them is removed
             problems: list[Problem] = []
             read_ids: set[str] = set()
+            # id -> (text hash, where) of the messages read from this input: one
+            # export naming two different texts with one id has an id column
+            # that is not a message id (a ticket id, say); merging would lose one.
+            here: dict[str, tuple[str, str]] = {}
             unreadable = False
             input_problems = 0
             base = done_bytes
             for item, consumed in read_input(path, request.audit, settings.max_bytes):
                 done_bytes = base + consumed
+                if isinstance(item, Message) and not item.internal:
+                    first_here = here.setdefault(item.id, (item.text_hash, item.origin))
+                    if first_here[0] != item.text_hash:
+                        item = Problem(*_split_origin(item.origin),
+                                       f"duplicate id {item.id!r} with another text (first at {first_here[1]}); skipped: "
+                                       "the id column must name each message, not its ticket (check --map id=...)",
+                                       key=row_key(f"duplicate {item.id} {item.text_hash}"))
                 if isinstance(item, Message) and item.internal:
                     read_ids.add(item.id)
                     notes.append(item.id)
@@ -299,6 +318,11 @@ def remove_gone_messages(store: Store, path: Path, read_ids: set[str]) -> int:
     return len(gone)
 
 
+
+def _split_origin(origin: str) -> tuple[str, int | None]:
+    file, _, line = origin.rpartition(":")
+    return (file, int(line)) if line.isdigit() else (origin, None)
+
 # -- thread pass ---------------------------------------------------------------------
 
 _ROW_KEYS = ("ticket", "id", "direction", "author", "created_at", "status", "text_hash", "text",
@@ -337,7 +361,9 @@ def run_threads(store: Store, request: AuditRequest, maybe_commit: Callable[[], 
     try:
         for ticket, group in _grouped(ticket_rows(reader)):
             digest = hashlib.blake2b(json.dumps(
-                [[r["id"], r["direction"], r["created_at"], r["status"], r["text_hash"], r["ruleset"]] for r in group]
+                # the author too: a finding is attributed to an agent
+                [[r["id"], r["direction"], r["author"], r["created_at"], r["status"], r["text_hash"], r["ruleset"]]
+                 for r in group]
                 + [to_utc_text(as_of)]).encode(), digest_size=12).hexdigest()
             if known.get(ticket) == (digest, ruleset):
                 continue

@@ -91,6 +91,9 @@ MIGRATION_STEPS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] 
 
 
 def schema_mismatch(path: Path, version: str) -> str:
+    if version in MIGRATIONS:
+        return (f"{path}: written by an earlier replylint (database schema {version}, this one uses {SCHEMA_VERSION}); "
+                "an `audit run` into it upgrades it in place, keeping its results; then rebuild the report")
     return (f"{path}: written by another replylint version (database schema {version}, this one uses {SCHEMA_VERSION}); "
             "audit into a new --db")
 

@@ -304,12 +304,13 @@ def status_as_end_state(messages: Sequence[ThreadMessage]) -> tuple[ThreadMessag
     A status that is the same on every message is taken as the state at the
     end of the export only (the last message's); the earlier messages are read
     as in an export without status (closing phrases). A status that changes
-    within the ticket is a per-message status and is kept as it is."""
-    if len(messages) < 2 or any(m.status is None for m in messages):
+    within the ticket is a per-message status and is kept as it is. Blank
+    statuses (a row exported without one) say nothing either way."""
+    with_status = [i for i, m in enumerate(messages) if m.status is not None and m.status.strip()]
+    if len(with_status) < 2 or len({messages[i].status.strip().lower() for i in with_status}) > 1:
         return tuple(messages)
-    if len({m.status.strip().lower() for m in messages if m.status is not None}) > 1:
-        return tuple(messages)
-    return (*(replace(m, status=None) for m in messages[:-1]), messages[-1])
+    last = with_status[-1]
+    return tuple(m if i == last else replace(m, status=None) for i, m in enumerate(messages))
 
 
 def attributed_agent(messages: Sequence[ThreadMessage], target: ThreadMessage | None) -> str:

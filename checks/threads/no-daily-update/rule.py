@@ -28,12 +28,15 @@ def _hit(ctx, message, until, limit):
 
 def business_wait(days: float) -> str:
     """"1 business day and 1 hour", not "1.0 business days": a wait of 25 hours
-    rounded to a tenth of a day read as no more than the one-day limit (review)."""
-    whole = int(days)
-    hours = round((days - whole) * 24)
-    if hours == 24:
-        whole, hours = whole + 1, 0
+    rounded to a tenth of a day read as no more than the one-day limit (review).
+    Rounded down, to the minute under an hour, so a wait past the limit never
+    reads as the limit."""
+    minutes = int(days * 24 * 60 + 1e-6)  # 25 h is 1,500 minutes, not 1,499.999...
+    whole, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
     parts = [f"{whole} business day{'s' if whole != 1 else ''}"] if whole else []
-    if hours or not parts:
+    if hours:
         parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    elif minutes or not parts:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " and ".join(parts)

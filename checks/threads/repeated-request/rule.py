@@ -24,11 +24,14 @@ _PURPOSE_OPENER = re.compile(
     r"|we need (?:this|it|them) to\b)")
 # A reason runs to the end of its clause: the sentence's end, or the next ask.
 _CLAUSE_END = re.compile(r"[;?!]|,\s*(?:and|also|plus|as well as|or)\b|\.(?:\s|$)")
+# A reason that opens the request ("To help us reproduce, could you send the
+# HAR file?") ends at its first comma: the ask follows it.
+_LEADING_CLAUSE_END = re.compile(r"[,;?!]|\.(?:\s|$)")
 
 # An item named together with its value is advice about it, not an ask for it:
 # "retry with version 4.3.0", "the 4.2.0 version", "update level 45". A count
 # is not a value ("take a thread dump 3 times, 10 s apart").
-_VALUE_AFTER = re.compile(r"\s*(?:[:=]\s*|to\s+)?[vu]?\d+(?:\.\d+)*(?![\w.])(?!\s*(?:x\b|times\b|%|s\b|ms\b|secs?\b|seconds?\b"
+_VALUE_AFTER = re.compile(r"\s*(?:[:=]\s*|to\s+)?[vu]?\d+(?:\.\d+)*(?!\w|\.\w)(?!\s*(?:x\b|times\b|%|s\b|ms\b|secs?\b|seconds?\b"
                           r"|mins?\b|minutes?\b|h\b|hours?\b|days?\b|apart\b))")
 _VALUE_BEFORE = re.compile(r"(?<![\w.])[vu]?\d+(?:\.\d+)+\s+$")
 # The values a request names: different values make different asks ("set the
@@ -51,7 +54,8 @@ def asked_part(request):
     """The request without the reasons given for it, lower-cased."""
     text = _PURPOSE_IN_BRACKETS.sub(" ", _normal(request))
     while (opener := _PURPOSE_OPENER.search(text)) is not None:
-        end = _CLAUSE_END.search(text, opener.end())
+        leading = not text[:opener.start()].strip(" ,")
+        end = (_LEADING_CLAUSE_END if leading else _CLAUSE_END).search(text, opener.end())
         text = text[:opener.start()] + (text[end.start():] if end else "")
     return " ".join(text.split())
 
