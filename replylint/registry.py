@@ -89,6 +89,9 @@ class RuleSpec:
     # The reply element whose breach this rule reports ("missing-eta" -> "eta"),
     # for the audit's compliance per element; None for rules about no element.
     element: str | None = None
+    # The element a reply must show for the rule to look at it ("missing-eta"
+    # only where there are next steps), for the same figure's denominator.
+    applies_when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -244,9 +247,10 @@ def load(folders: list[Path] | tuple[Path, ...] | None = None, extra_lexicons: M
             raise CheckLoadError(f"{p.source}: pattern id '{p.id}' is already used in {seen[p.id]}")
         seen[p.id] = p.source
     for spec in rules.values():
-        if spec.element is not None and spec.element not in elements:
-            raise CheckLoadError(f"{spec.folder / 'rule.toml'}: key 'element' names {spec.element!r}, which is no "
-                                 f"element (one of {', '.join(sorted(elements))})")
+        for key, value in (("element", spec.element), ("applies-when", spec.applies_when)):
+            if value is not None and value not in elements:
+                raise CheckLoadError(f"{spec.folder / 'rule.toml'}: key {key!r} names {value!r}, which is no "
+                                     f"element (one of {', '.join(sorted(elements))})")
     ordered = _dependency_order(elements)
     return Registry(
         lexicons=MappingProxyType(frozen_lex),
@@ -402,6 +406,7 @@ def _load_rule(folder: Path) -> RuleSpec:
         check=check,
         folder=folder,
         element=_optional_str(table, "element", path),
+        applies_when=_optional_str(table, "applies-when", path),
     )
 
 

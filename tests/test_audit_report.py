@@ -182,9 +182,14 @@ def test_audit_report_compliance_per_element_is_read_from_the_rules_findings(rep
     by_element = {e["element"]: e for e in data["elements"]}
     assert {"eta", "setup_stated", "bounce_back"} <= set(rules_of)
     for element, specs in rules_of.items():
-        kinds = {k for s in specs for k in s.kinds} if all(s.kinds for s in specs) else None
-        looked_at = [r for r in replies if kinds is None or r["kind"] in kinds]
         ids = {s.id for s in specs}
+
+        def looks_at(reply, spec):
+            return ((not spec.kinds or reply["kind"] in spec.kinds)
+                    and (spec.applies_when is None or reply["elements"][spec.applies_when]))
+
+        looked_at = [r for r in replies if any(looks_at(r, s) for s in specs)
+                     or any(f["rule"] in ids for f in r["findings"])]
         breached = [r for r in looked_at if any(f["rule"] in ids for f in r["findings"])]
         e = by_element[element]
         assert e["compliance_replies"] == len(looked_at) and e["breached"] == len(breached), element
@@ -197,6 +202,9 @@ def test_audit_report_compliance_per_element_is_read_from_the_rules_findings(rep
     assert by_element["bounce_back"]["compliance"] < 100
     # An element no rule reports has no compliance figure, only its share.
     assert by_element["info_request"]["compliance"] is None
+    # Review: requests were judged in replies that made none ("100% of 3").
+    asking = [r for r in replies if r["elements"]["info_request"]]
+    assert by_element["request_justified"]["compliance_replies"] == len(asking) < len(replies)
     assert "Compliance per protocol element" in html and "Share of replies showing each protocol element" in html
     assert "Compliance per protocol element" in terminal and "replies showing it" in terminal
 
@@ -293,3 +301,16 @@ def test_audit_report_json_and_csv_list_replies_in_time_order(team_reports):
     rows = list(csv.DictReader(io.StringIO((team_reports / "r.csv").read_text(encoding="utf-8"))))
     csv_ids = list(dict.fromkeys(r["id"] for r in rows if r["level"] == "reply"))
     assert csv_ids == json_ids
+
+
+def test_audit_report_keeps_the_rules_the_run_used_for_compliance(tmp_path):
+    """Review: `audit run --ignore missing-eta` then `audit report` counted
+    missing-eta again, a rule that never ran."""
+    export = _write_export(tmp_path / "e.jsonl", ROWS)
+    db = tmp_path / "audit.db"
+    _replylint("audit", "run", str(export), "--db", str(db), "--map", MAP, "-j", "1", "--no-progress", "-q",
+               "--ignore", "missing-eta", "--out", str(tmp_path / "run.json"))
+    _replylint("audit", "report", "--db", str(db), "-q", "--out", str(tmp_path / "report.json"))
+    for name in ("run.json", "report.json"):
+        eta = next(e for e in json.loads((tmp_path / name).read_text())["elements"] if e["element"] == "eta")
+        assert eta["rules"] == ["eta-vague"], name

@@ -67,6 +67,22 @@ def test_cases_rule_findings(engine, engine_of_kind, rule_id, case):
             assert f.severity == w["severity"]
 
 
+
+def _applies_when(rule_id: str) -> str | None:
+    with (CHECKS / "rules" / rule_id / "rule.toml").open("rb") as fh:
+        return tomllib.load(fh).get("applies-when")
+
+
+@pytest.mark.parametrize("rule_id,case", [p for p in _cases("rules") if p.values[1]["expect"] and _applies_when(p.values[0])])
+def test_cases_rule_fires_only_where_its_applies_when_element_is(engine, engine_of_kind, rule_id, case):
+    """A rule's `applies-when` (the audit's compliance counts the replies it
+    looks at by it) must hold wherever the rule fires."""
+    spec = engine.registry.rules[rule_id]
+    checker = engine_of_kind(case["kind"]) if "kind" in case else engine
+    result = checker.check_text(case["text"], name=case["name"], fmt=case.get("format"))
+    if any(f.rule == rule_id for f in result.findings):
+        assert result.elements[spec.applies_when], _explain(result)
+
 def _explain(result) -> str:
     from replylint.cli import explain_reply
 

@@ -15,6 +15,7 @@ import signal
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -120,6 +121,10 @@ def _write_reports(db_path: Path, outs: list[tuple[Path, str]], output_format: s
         return  # nothing to show: do not read the whole database
     try:
         summaries, element_rules = settings_rules
+        # The rules the last run used (its --select/--ignore), not today's config's.
+        used = db.execute("SELECT value FROM meta WHERE key = 'compliance_rules'").fetchone()
+        if used is not None:
+            element_rules = json.loads(used[0])
         data = gather(db, rules=summaries, element_rules=element_rules,
                       thread_rules={r: s.summary for r, s in threads.rules.items()},
                       unwanted=threads.unwanted_elements, neutral=threads.neutral_elements,
@@ -148,17 +153,17 @@ def _write_reports(db_path: Path, outs: list[tuple[Path, str]], output_format: s
         render_terminal(data, Console(file=sys.stdout, soft_wrap=False, width=max(100, Console().width)))
 
 
-def _rule_summaries(settings) -> tuple[dict[str, str], dict[str, list[tuple[str, tuple[str, ...]]]]]:
+def _rule_summaries(settings) -> tuple[dict[str, str], dict[str, list[list[Any]]]]:
     """Each rule's summary; and per reply element, the rules on in these
-    settings that report its breach, with the kinds of reply each looks at
-    (for the report's compliance per element)."""
+    settings that report its breach, each as [rule id, kinds it looks at, the
+    element a reply must show for it to look] (the report's compliance)."""
     from ..registry import load
 
     registry = load(settings.check_folders, settings.lexicons)
-    element_rules: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    element_rules: dict[str, list[list[Any]]] = {}
     for rid, spec in registry.rules.items():
         if spec.element is not None and settings.selects(rid):
-            element_rules.setdefault(spec.element, []).append((rid, spec.kinds))
+            element_rules.setdefault(spec.element, []).append([rid, list(spec.kinds), spec.applies_when])
     return {rid: spec.summary for rid, spec in registry.rules.items()}, element_rules
 
 
@@ -240,10 +245,12 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, source, 
     jobs = jobs or os.cpu_count() or 1
     request = AuditRequest(tuple(inputs), spec, audit_cfg, threads, jobs=jobs, engine=engine_kind, scheduler=scheduler,
                            as_of=as_of_moment, recheck=recheck, prune=prune)
+    rule_vocabulary = _rule_summaries(settings)
     try:
         store = Store(db_path)
     except StoreError as exc:
         raise Fail(str(exc)) from None
+    store.remember("compliance_rules", rule_vocabulary[1])
     # `kill`, `timeout` and systemd stop a process with SIGTERM: save and stop as
     # on Ctrl-C, instead of dying with the last results unsaved and the run
     # marked running.
@@ -286,7 +293,7 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, source, 
             click.echo(f"replylint: skipped {p}", err=True)
     if c.problems > 10:
         click.echo(f"replylint: ... and {c.problems - 10} more skipped (see the report)", err=True)
-    _write_reports(db_path, outputs, output_format, threads, _rule_summaries(settings), audit_cfg, quiet)
+    _write_reports(db_path, outputs, output_format, threads, rule_vocabulary, audit_cfg, quiet)
     # After the reports: what could be read is stored and shown, but a run that
     # missed an input or read nothing must not look like a clean one.
     if outcome.unreadable:

@@ -36,12 +36,12 @@ COMPLIANCE_TITLE = "Compliance per protocol element"
 
 
 def gather(db: sqlite3.Connection, *, rules: Mapping[str, str] | None = None, thread_rules: Mapping[str, str] | None = None,
-           element_rules: Mapping[str, Sequence[tuple[str, tuple[str, ...]]]] | None = None,
+           element_rules: Mapping[str, Sequence[Sequence[Any]]] | None = None,
            unwanted: tuple[str, ...] = (), neutral: tuple[str, ...] = (), zone: Any = UTC) -> dict[str, Any]:
     """Everything a report shows. ``rules``/``thread_rules`` map rule ids to
     their summaries (the vocabulary); ``element_rules`` maps an element to the
-    rules that report its breach, each with the kinds of reply it looks at
-    (empty: all), for compliance; ``unwanted``/``neutral`` say which elements
+    rules that report its breach, each as [rule id, kinds it looks at (empty:
+    all), the element a reply must show for it to look], for compliance; ``unwanted``/``neutral`` say which elements
     the protocol wants absent or has no view on; ``zone`` is the team's time
     zone for weeks."""
     one = lambda sql, *a: db.execute(sql, a).fetchone()[0]
@@ -315,19 +315,30 @@ RENDER_CHECK_SCRIPT = """
 """
 
 
-def _compliance(db: sqlite3.Connection, rules: Sequence[tuple[str, tuple[str, ...]]]) -> dict[str, Any]:
-    """Of the replies the element's rules look at (by kind), the share with no
-    finding from any of them: "missing-eta" and "eta-vague" for eta. None when
-    no rule on in the settings reports the element (info_request...)."""
+def _compliance(db: sqlite3.Connection, rules: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """Of the replies an element's rules look at, the share with no finding from
+    any of them: "missing-eta" and "eta-vague" for eta, each looking at replies
+    of its kinds that show next steps (its ``applies-when``), plus any reply they
+    found something in. ``rules`` holds [rule id, kinds, applies-when] lists.
+    None when no rule on in the run reports the element (info_request...)."""
     if not rules:
         return {"compliance": None, "compliance_replies": 0, "breached": 0, "rules": []}
-    kinds = sorted({k for _, ks in rules for k in ks}) if all(ks for _, ks in rules) else []
-    kind_filter = f" AND r.kind IN ({','.join('?' * len(kinds))})" if kinds else ""
-    base = "FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL" + kind_filter
-    looked_at = db.execute(f"SELECT COUNT(*) {base}", kinds).fetchone()[0]
-    ids = [rid for rid, _ in rules]
-    breached = db.execute(f"SELECT COUNT(DISTINCT r.id) {base} AND r.id IN (SELECT reply_id FROM findings WHERE rule IN "
-                          f"({','.join('?' * len(ids))}))", [*kinds, *ids]).fetchone()[0]
+    ids = [rid for rid, _, _ in rules]
+    found = f"r.id IN (SELECT reply_id FROM findings WHERE rule IN ({','.join('?' * len(ids))}))"
+    looks, params = [], []
+    for _, kinds, when in rules:
+        terms = []
+        if kinds:
+            terms.append(f"r.kind IN ({','.join('?' * len(kinds))})")
+            params.extend(kinds)
+        if when:
+            terms.append("json_extract(r.elements, ?) = 1")
+            params.append(f"$.{when}")
+        looks.append(" AND ".join(terms) or "1")
+    base = "FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL"
+    looked_at = db.execute(f"SELECT COUNT(*) {base} AND ({' OR '.join(f'({c})' for c in looks)} OR {found})",
+                           [*params, *ids]).fetchone()[0]
+    breached = db.execute(f"SELECT COUNT(*) {base} AND {found}", ids).fetchone()[0]
     return {"compliance": round(100 * (looked_at - breached) / looked_at, 1) if looked_at else None,
             "compliance_replies": looked_at, "breached": breached, "rules": ids}
 

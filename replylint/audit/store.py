@@ -185,6 +185,12 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def remember(self, key: str, value: Any) -> None:
+        """Keep ``value`` (JSON) under ``key`` in the meta table: what the last
+        run used that its reports must use again (``audit report``)."""
+        self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (key, json.dumps(value)))
+
     # -- transactions ---------------------------------------------------------
     def begin(self) -> None:
         self.db.execute("BEGIN")
