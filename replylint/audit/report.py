@@ -23,6 +23,7 @@ from ..inputs import Source, to_plain
 from ..text import LineIndex, MappedText
 from .charts import bar_list_chart, column_chart, line_chart
 from .store import now_text, run_is_alive
+from .threads import UNKNOWN_AGENT
 from .timeutil import from_utc_text
 from .timeutil import zone as zone_by_name
 
@@ -125,17 +126,18 @@ def local_time_text(utc_text: str | None, zone: Any) -> str:
 
 
 def _agents(db: sqlite3.Connection) -> list[dict[str, Any]]:
-    rows = db.execute("SELECT COALESCE(m.author, '(unknown)'), COUNT(*), AVG(r.score), SUM(r.n_findings)"
+    rows = db.execute("SELECT COALESCE(m.author, ?), COUNT(*), AVG(r.score), SUM(r.n_findings)"
                       " FROM results r JOIN messages m ON m.id = r.id WHERE r.error IS NULL"
-                      " GROUP BY 1 ORDER BY COUNT(*) DESC").fetchall()
+                      " GROUP BY 1 ORDER BY COUNT(*) DESC", (UNKNOWN_AGENT,)).fetchall()
     top: dict[str, Counter] = defaultdict(Counter)
-    for author, rule, n in db.execute("SELECT COALESCE(m.author, '(unknown)'), f.rule, COUNT(*) FROM findings f"
-                                      " JOIN messages m ON m.id = f.reply_id GROUP BY 1, 2"):
+    for author, rule, n in db.execute("SELECT COALESCE(m.author, ?), f.rule, COUNT(*) FROM findings f"
+                                      " JOIN messages m ON m.id = f.reply_id GROUP BY 1, 2", (UNKNOWN_AGENT,)):
         top[author][rule] = n
     # Every thread finding names its agent (threads.attributed_agent), so these
     # add up to the report's thread findings; an agent with thread findings and
     # no scored reply ("unassigned": nobody replied) gets a row of its own.
-    threads = dict(db.execute("SELECT COALESCE(agent, '(unknown)'), COUNT(*) FROM thread_findings GROUP BY 1").fetchall())
+    threads = dict(db.execute("SELECT COALESCE(agent, ?), COUNT(*) FROM thread_findings GROUP BY 1",
+                              (UNKNOWN_AGENT,)).fetchall())
     out = [{"agent": a, "replies": n, "mean_score": round(avg, 1), "findings": f or 0,
             "findings_per_reply": round((f or 0) / n, 2),
             "top_rule": top[a].most_common(1)[0][0] if top[a] else None, "thread_findings": threads.pop(a, 0)}
@@ -150,8 +152,8 @@ def _weeks(db: sqlite3.Connection, zone: Any, agents: list[str]) -> tuple[list[d
     per_agent: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0, 0.0]))
     wanted = set(agents)
     for created, author, score in db.execute(
-            "SELECT m.created_at, COALESCE(m.author, '(unknown)'), r.score FROM results r JOIN messages m ON m.id = r.id"
-            " WHERE r.error IS NULL AND m.created_at IS NOT NULL"):
+            "SELECT m.created_at, COALESCE(m.author, ?), r.score FROM results r JOIN messages m ON m.id = r.id"
+            " WHERE r.error IS NULL AND m.created_at IS NOT NULL", (UNKNOWN_AGENT,)):
         year, week, _ = from_utc_text(created).astimezone(zone).isocalendar()
         label = f"{year}-W{week:02d}"
         totals[label][0] += 1
