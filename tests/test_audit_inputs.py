@@ -9,33 +9,17 @@ import json
 import sqlite3
 from pathlib import Path
 
-from click.testing import CliRunner
+from audit_cli import audit, db_rows, stderr
 
 from replylint.audit.store import SCHEMA_VERSION
-from replylint.cli import main
 
 MAP = "text=body,agent=author,ticket=ticket_id,created_at=created,id=message_id,direction=from_role,status=state"
 
 
-def audit(*args: str, ok: bool = True):
-    runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner()
-    run_options = ["-j", "1", "--no-progress"] if args[0] == "run" else []
-    result = runner.invoke(main, ["audit", *args, *run_options, "-q"], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, (result.output, getattr(result, "stderr", ""))
-    return result
 
 
-def stderr(result) -> str:
-    return getattr(result, "stderr", result.output)
 
 
-def db_rows(db: Path, sql: str, *args):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def write_jsonl(path: Path, rows) -> Path:

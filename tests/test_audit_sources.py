@@ -9,35 +9,11 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from audit_cli import audit, db_rows, stderr
 
 from replylint.audit.threads import UNASSIGNED, ThreadMessage, attributed_agent
-from replylint.cli import main
-
-
-def audit(*args: str, ok: bool = True):
-    runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner()
-    run_options = ["-j", "1", "--no-progress"] if args[0] == "run" else []
-    result = runner.invoke(main, ["audit", *args, *run_options, "-q"], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, (result.output, getattr(result, "stderr", ""))
-    return result
-
-
-def stderr(result) -> str:
-    return getattr(result, "stderr", result.output)
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
 
 ZMAP = ("text=HTML Body,agent=Author Name,ticket=Ticket ID,created_at=Created At,id=Comment ID,direction=Author Role,"
         "status=Ticket Status")
@@ -77,7 +53,7 @@ def test_two_helpdesks_with_a_source_each_stay_apart(tmp_path, exports):
     result = audit("run", str(freshdesk), "--db", str(db), "--config", str(config), "--map", FMAP, "--source", "freshdesk",
                    "--out", str(tmp_path / "r.json"))
     assert "warning" not in stderr(result)
-    assert rows(db, "SELECT id, ticket, author FROM messages ORDER BY id") == [
+    assert db_rows(db, "SELECT id, ticket, author FROM messages ORDER BY id") == [
         ("freshdesk:5002", "freshdesk:1201", "Marco Rossi"), ("freshdesk:5003", "freshdesk:1201", "Kenji Sato"),
         ("zendesk:5001", "zendesk:1201", "Sarah O'Neill"), ("zendesk:5002", "zendesk:1201", "Ana Souza")]
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
@@ -91,7 +67,7 @@ def test_the_source_can_be_set_in_the_config(tmp_path, exports):
     config.write_text(CONFIG + 'source = "zendesk"\n', encoding="utf-8")
     db = tmp_path / "a.db"
     audit("run", str(zendesk), "--db", str(db), "--config", str(config), "--map", ZMAP)
-    assert rows(db, "SELECT DISTINCT ticket FROM messages") == [("zendesk:1201",)]
+    assert db_rows(db, "SELECT DISTINCT ticket FROM messages") == [("zendesk:1201",)]
 
 
 def test_a_source_name_that_is_not_a_word_is_refused(tmp_path, exports):
@@ -152,7 +128,7 @@ def test_every_thread_finding_has_an_agent_and_the_per_agent_counts_add_up(tmp_p
     db = tmp_path / "a.db"
     audit("run", str(export), "--db", str(db), "--as-of", "2025-07-30", "--out", str(tmp_path / "r.json"),
           "--out", str(tmp_path / "r.csv"), "--out", str(tmp_path / "r.html"))
-    findings = rows(db, "SELECT ticket, rule, message_id, agent FROM thread_findings")
+    findings = db_rows(db, "SELECT ticket, rule, message_id, agent FROM thread_findings")
     assert findings and all(agent for *_, agent in findings)
     # Olu's second message waits on Ana, who last replied; nobody replied in W2.
     assert ("W1", "left-behind", "c2", "Ana") in findings
@@ -198,5 +174,5 @@ def test_a_schema_3_database_is_migrated_and_its_threads_attributed(tmp_path):
         con.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
     con.close()
     audit("run", str(export), "--db", str(db), "--as-of", "2025-07-30")
-    assert rows(db, "SELECT value FROM meta WHERE key = 'schema'") == [("4",)]
-    assert rows(db, "SELECT COUNT(*) FROM thread_findings WHERE agent IS NULL") == [(0,)]
+    assert db_rows(db, "SELECT value FROM meta WHERE key = 'schema'") == [("4",)]
+    assert db_rows(db, "SELECT COUNT(*) FROM thread_findings WHERE agent IS NULL") == [(0,)]

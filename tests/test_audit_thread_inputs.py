@@ -10,21 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from replylint.cli import main
-
-
-def audit(*args: str, ok: bool = True):
-    runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner()
-    result = runner.invoke(main, ["audit", *args, "-j", "1", "--no-progress", "-q"], catch_exceptions=False)
-    if ok:
-        assert result.exit_code == 0, (result.output, getattr(result, "stderr", ""))
-    return result
-
-
-def stderr(result) -> str:
-    return getattr(result, "stderr", result.output)
+from audit_cli import audit, stderr
 
 
 def thread_rules(db: Path, ticket: str) -> list[str]:
