@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +65,9 @@ class Message:
     # no longer yields the id means the message is gone (edited, renamed, deleted).
     derived_id: bool = False
 
-    @property
+    @cached_property
     def text_hash(self) -> str:
+        # Read several times a message (dedup, stored texts, checks): hashed once.
         return text_hash(self.text, self.format)
 
 
