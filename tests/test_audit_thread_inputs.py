@@ -145,6 +145,16 @@ def test_internal_notes_are_left_out_of_scoring_and_threads_and_counted(tmp_path
     con.close()
 
 
+
+def test_an_internal_note_in_two_overlapping_exports_counts_once(tmp_path):
+    """Review: internal notes were counted once per export, messages and
+    problems once per run."""
+    export = _notes_export(tmp_path, "Public", "true", "false", "true")
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(export.read_bytes())
+    result = audit("run", str(export), str(copy), "--db", str(tmp_path / "a.db"), "--map", NOTES_MAP + ",public=Public")
+    assert "1 internal notes left out" in stderr(result)
+
 def test_private_column_and_helpdesk_spellings_of_visibility(tmp_path):
     for column, customer, note, reply in (("Private", "false", "true", "false"), ("Private", "no", "yes", "0"),
                                           ("Visibility", "public", "internal", "public"),

@@ -109,6 +109,8 @@ def test_audit_time_stamps_without_a_zone_are_the_teams(value, expected):
     ("Tue Jul 08 2025 09:00:00 (Central European Summer Time)", "unknown time zone name 'Central European"),
     ("2025-07-08 09:00:00 GMT+25", "not a time zone offset"),
     ("2025-07-08T09:00:00+02:75", "not a time zone offset"),
+    ("2025-07-08T09:00:00+14:30", "not a time zone offset"),  # past +14:00 (review)
+    ("2025-07-08T09:00:00-12:45", "not a time zone offset"),
     ("2025-07-08 09:00:00 UTC+", "cannot read the time zone 'UTC\\+'"),
     ("2025-07-08 09:00:00 GMT+0200 (CEST", "cannot read the time zone"),
     ("2025-07-08 09:00:00 Mars/Olympus", "unknown time zone name 'Mars/Olympus'"),

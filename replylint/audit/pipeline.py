@@ -130,6 +130,7 @@ def run_audit(request: AuditRequest, store: Store,
     # this run as in the next (a newer export given after an older one).
     seen: dict[str, str] = {}
     problem_keys: set[str] = set()  # each distinct problem counted once per run
+    note_ids: set[str] = set()  # each internal note counted once per run, as messages are
     other_source_ids: set[str] = set()
     other_source_tickets: set[str] = set()
 
@@ -233,7 +234,9 @@ def run_audit(request: AuditRequest, store: Store,
                 if isinstance(item, Message) and item.internal:
                     read_ids.add(item.id)
                     notes.append(item.id)
-                    counts.internal += 1
+                    if item.id not in note_ids:
+                        note_ids.add(item.id)
+                        counts.internal += 1
                 elif isinstance(item, Message):
                     read_ids.add(item.id)
                     earlier = seen.get(item.id)

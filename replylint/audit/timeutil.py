@@ -101,11 +101,12 @@ def _written_zone(part: str, text: str) -> tzinfo:
     offset = _OFFSET.fullmatch(part)
     if offset:
         hours, minutes = int(offset.group("h") or offset.group("hh")), int(offset.group("m") or offset.group("mm") or 0)
-        if hours > 14 or minutes > 59:
+        sign = -1 if offset.group("sign") == "-" else 1
+        shift = sign * timedelta(hours=hours, minutes=minutes)
+        if minutes > 59 or not -timedelta(hours=12) <= shift <= timedelta(hours=14):
             raise TimeError(f"the offset {part!r} in {text!r} is not a time zone offset (they run from -12:00 to "
                             "+14:00); fix it in the export")
-        sign = -1 if offset.group("sign") == "-" else 1
-        return timezone(sign * timedelta(hours=hours, minutes=minutes))
+        return timezone(shift)
     if re.fullmatch(r"[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*", part):
         return _named_zone(part, text)
     raise TimeError(f"cannot read the time zone {part!r} in {text!r} (write an offset after the time, e.g. "
