@@ -210,6 +210,10 @@ def test_audit_an_id_again_is_one_message_and_with_another_text_the_later_replac
     # the result stored is the edited text's, not the first copy's
     assert db_rows(db, "SELECT r.text_hash = m.text_hash FROM results r JOIN messages m ON m.id = r.id"
                        " WHERE r.id = 'a3'") == [(1,)]
+    # Review: the same two exports audited again replace nothing and check nothing.
+    again = audit(tmp_path, "run", str(export), str(week), "--db", str(db), "--map", MAP, "-j", "1", "--no-progress")
+    again_err = getattr(again, "stderr", again.output)
+    assert "replaced" not in again_err and "replylint: 0 replies checked" in again_err
     # and in two runs the rule is the same, and says so
     db2 = tmp_path / "two_runs.db"
     audit(tmp_path, "run", str(export), "--db", str(db2), "--map", MAP, "-j", "1", "--no-progress", "-q")

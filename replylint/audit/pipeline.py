@@ -129,6 +129,12 @@ def run_audit(request: AuditRequest, store: Store,
     # again; with another text the later one in input order replaces it, in
     # this run as in the next (a newer export given after an older one).
     seen: dict[str, str] = {}
+    # What "replaced" counts: ids whose stored text at their first reading in
+    # this run (stored_before) differs from what the run leaves stored, and ids
+    # new to the database that the run read with two texts. A re-run of the
+    # same overlapping exports then replaces nothing.
+    stored_before: dict[str, str] = {}
+    replaced_in_run: set[str] = set()
     problem_keys: set[str] = set()  # each distinct problem counted once per run
     note_ids: set[str] = set()  # each internal note counted once per run, as messages are
     other_source_ids: set[str] = set()
@@ -168,9 +174,7 @@ def run_audit(request: AuditRequest, store: Store,
         AGAIN with the same text, REPLACED by another text), and send the
         replies whose text has no result yet to the checkers."""
         first_read = [m for m, seen_as in messages if seen_as == NEW]
-        # A stored message from an earlier run with another text is replaced too.
-        stored_texts = store.message_hashes([m.id for m in first_read])
-        counts.replaced += sum(1 for m in first_read if stored_texts.get(m.id, m.text_hash) != m.text_hash)
+        stored_before.update(store.message_hashes([m.id for m in first_read]))
         # Said on stderr: nothing else shows that another helpdesk's ids collided.
         ids, tickets = store.from_other_sources([m.id for m, _ in messages],
                                                 sorted({m.ticket for m, _ in messages if m.ticket is not None}),
@@ -246,7 +250,7 @@ def run_audit(request: AuditRequest, store: Store,
                     elif earlier == item.text_hash:
                         buffer.append((item, AGAIN))
                     else:
-                        counts.replaced += 1
+                        replaced_in_run.add(item.id)
                         buffer.append((item, REPLACED))
                 else:
                     input_problems += 1
@@ -303,6 +307,8 @@ def run_audit(request: AuditRequest, store: Store,
     finally:
         if state["checkers"] is not None:
             state["checkers"].close()
+    counts.replaced = (sum(1 for i, h in stored_before.items() if seen.get(i, h) != h)
+                       + len(replaced_in_run - stored_before.keys()))
     outcome.seconds = time.monotonic() - started
     return outcome
 
