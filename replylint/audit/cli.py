@@ -57,7 +57,8 @@ def _config_path(config: Path | None) -> Path | None:
 
 
 def _load(config: Path | None, select, ignore, model):
-    """Engine spec, audit settings and thread checks, validated (errors exit 2)."""
+    """Engine spec, audit settings, thread checks, engine settings and the
+    check registry they were validated against (errors exit 2)."""
     from ..config import ConfigError
     from ..registry import CheckLoadError
     from .config import AuditConfig, parse_audit_table, read_config_table
@@ -70,7 +71,7 @@ def _load(config: Path | None, select, ignore, model):
                       tuple(x for s in select for x in s.split(",") if x),
                       tuple(x for s in ignore for x in s.split(",") if x), model)
     try:
-        settings, _ = engine_settings(spec)
+        settings, registry = engine_settings(spec)
         threads = load_thread_checks(settings.check_folders)
         audit_cfg = AuditConfig()
         if path is not None:
@@ -78,7 +79,7 @@ def _load(config: Path | None, select, ignore, model):
             audit_cfg = parse_audit_table(table, f"{path}: {prefix}audit", threads.defaults())
     except (ConfigError, CheckLoadError, TimeError) as exc:
         raise Fail(str(exc)) from None
-    return spec, audit_cfg, threads, settings
+    return spec, audit_cfg, threads, settings, registry
 
 
 def _outputs(outs: tuple[str, ...]) -> list[tuple[Path, str]]:
@@ -153,13 +154,10 @@ def _write_reports(db_path: Path, outs: list[tuple[Path, str]], output_format: s
         render_terminal(data, Console(file=sys.stdout, soft_wrap=False, width=max(100, Console().width)))
 
 
-def _rule_summaries(settings) -> tuple[dict[str, str], dict[str, list[list[Any]]]]:
+def _rule_summaries(registry, settings) -> tuple[dict[str, str], dict[str, list[list[Any]]]]:
     """Each rule's summary; and per reply element, the rules on in these
     settings that report its breach, each as [rule id, kinds it looks at, the
     element a reply must show for it to look] (the report's compliance)."""
-    from ..registry import load
-
-    registry = load(settings.check_folders, settings.lexicons)
     element_rules: dict[str, list[list[Any]]] = {}
     for rid, spec in registry.rules.items():
         if spec.element is not None and settings.selects(rid):
@@ -223,7 +221,7 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, source, 
     outputs = _outputs(outs)
     if engine_kind == "dask" and not scheduler:
         raise click.UsageError("--engine dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
-    spec, audit_cfg, threads, settings = _load(config, select, ignore, model)
+    spec, audit_cfg, threads, settings, registry = _load(config, select, ignore, model)
     try:
         audit_cfg = audit_cfg.with_map(field_map)
         if source is not None:
@@ -245,7 +243,7 @@ def run(inputs, db_path, outs, output_format, config, quiet, field_map, source, 
     jobs = jobs or os.cpu_count() or 1
     request = AuditRequest(tuple(inputs), spec, audit_cfg, threads, jobs=jobs, engine=engine_kind, scheduler=scheduler,
                            as_of=as_of_moment, recheck=recheck, prune=prune)
-    rule_vocabulary = _rule_summaries(settings)
+    rule_vocabulary = _rule_summaries(registry, settings)
     try:
         store = Store(db_path)
     except StoreError as exc:
@@ -385,11 +383,11 @@ def report(db_path, outs, output_format, config, quiet, timezone):
     outputs = _outputs(outs)
     if not db_path.is_file():
         raise Fail(f"{db_path}: no audit database here (run `replylint audit run ...` first, or give --db)")
-    _, audit_cfg, threads, settings = _load(config, (), (), None)
+    _, audit_cfg, threads, settings, registry = _load(config, (), (), None)
     if timezone:
         try:
             zone(timezone)
         except TimeError as exc:
             raise Fail(str(exc)) from None
         audit_cfg = replace(audit_cfg, timezone=timezone)
-    _write_reports(db_path, outputs, output_format, threads, _rule_summaries(settings), audit_cfg, quiet)
+    _write_reports(db_path, outputs, output_format, threads, _rule_summaries(registry, settings), audit_cfg, quiet)
