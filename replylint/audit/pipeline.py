@@ -206,6 +206,14 @@ def run_audit(request: AuditRequest, store: Store,
                 submit(pending[:])
                 pending.clear()
 
+    def flush_chunk(messages: list[tuple[Message, str]], problems: list[Problem], notes: list[str], input_key: str,
+                    source_key: str | None) -> None:
+        flush_messages(messages, input_key, source_key)
+        store.add_problems(input_key, problems, run_id)
+        # A note stored as a message by an earlier run without the
+        # public/private column must not go on counting as a reply.
+        store.delete_messages(notes)
+
     store.begin()
     done_bytes = 0
     try:
@@ -267,16 +275,10 @@ def run_audit(request: AuditRequest, store: Store,
                         if len(outcome.problems) < keep_problems:
                             outcome.problems.append(item)
                 if len(buffer) >= READ_CHUNK or len(problems) >= READ_CHUNK or len(notes) >= READ_CHUNK:
-                    flush_messages(buffer, input_key, source_key)
-                    store.add_problems(input_key, problems, run_id)
-                    # A note stored as a message by an earlier run without the
-                    # public/private column must not go on counting as a reply.
-                    store.delete_messages(notes)
+                    flush_chunk(buffer, problems, notes, input_key, source_key)
                     buffer, problems, notes = [], [], []
                     maybe_commit(done_bytes)
-            flush_messages(buffer, input_key, source_key)
-            store.add_problems(input_key, problems, run_id)
-            store.delete_messages(notes)
+            flush_chunk(buffer, problems, notes, input_key, source_key)
             # Only on request, and only for an input read whole: an empty file, an
             # unmounted share or one unreadable file must never cost stored replies.
             if request.prune and read_ids and not unreadable and not input_problems:
@@ -327,10 +329,10 @@ def remove_gone_messages(store: Store, path: Path, read_ids: set[str]) -> int:
     return len(gone)
 
 
-
 def _split_origin(origin: str) -> tuple[str, int | None]:
     file, _, line = origin.rpartition(":")
     return (file, int(line)) if line.isdigit() else (origin, None)
+
 
 # -- thread pass ---------------------------------------------------------------------
 
