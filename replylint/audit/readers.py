@@ -355,17 +355,19 @@ def _utf16_lines(path: Path, consumed: list[int]) -> Iterator[str]:
             yield line
 
 
-def _utf16(path: Path) -> str | None:
-    """"bom" for UTF-16 with a byte-order mark (Excel's "Unicode text", some
-    helpdesk exports), "no-bom" when the first line has NUL bytes, else None."""
+def _export_lines(path: Path, consumed: list[int]) -> Iterator[bytes] | Iterator[str] | None:
+    """The physical lines of an export, read as its first line says: text for
+    UTF-16 with a byte-order mark (Excel's "Unicode text", some helpdesk
+    exports), else bytes; None when the first line has NUL bytes (UTF-16
+    without a byte-order mark, or not text), which the readers refuse."""
     try:
         with path.open("rb") as fh:
             head = fh.readline(4096)
     except OSError:
-        return None  # the reader reports it
+        head = b""  # reading the lines raises it again, and the reader reports it
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "bom"
-    return "no-bom" if b"\x00" in head else None
+        return _utf16_lines(path, consumed)
+    return None if b"\x00" in head else _binary_lines(path, consumed)
 
 
 _UTF16_WITHOUT_BOM = ("has NUL bytes in its first line: UTF-16 without a byte-order mark, or not text; "
@@ -377,11 +379,10 @@ def read_jsonl(path: Path, config: AuditConfig, max_bytes: int) -> Iterator[tupl
     consumed = [0]
     rows = 0
     row_ids = RowIds(input_id(path))
-    encoding = _utf16(path)
-    if encoding == "no-bom":
+    lines = _export_lines(path, consumed)
+    if lines is None:
         yield Problem(file, 1, _UTF16_WITHOUT_BOM, fatal=True), input_size(path)
         return
-    lines: Iterator[bytes | str] = _utf16_lines(path, consumed) if encoding == "bom" else _binary_lines(path, consumed)
     try:
         for line_no, raw in enumerate(lines, start=1):
             if not raw.strip():
@@ -409,11 +410,11 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
     file = str(path)
     consumed = [0]
 
-    def decoded() -> Iterator[tuple[int, str]]:
-        if encoding == "bom":
-            yield from enumerate(_utf16_lines(path, consumed), start=1)
-            return
-        for line_no, raw in enumerate(_binary_lines(path, consumed), start=1):
+    def decoded(physical: Iterator[bytes] | Iterator[str]) -> Iterator[tuple[int, str]]:
+        for line_no, raw in enumerate(physical, start=1):
+            if isinstance(raw, str):  # UTF-16, decoded already
+                yield line_no, raw
+                continue
             if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
@@ -421,11 +422,11 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
             except UnicodeDecodeError:
                 yield line_no, raw.decode("cp1252", errors="replace")  # spreadsheet exports from Windows
 
-    encoding = _utf16(path)
-    if encoding == "no-bom":
+    physical = _export_lines(path, consumed)
+    if physical is None:
         yield Problem(file, 1, _UTF16_WITHOUT_BOM, fatal=True), input_size(path)
         return
-    lines = decoded()
+    lines = decoded(physical)
     row_ids = RowIds(input_id(path))
     # A stray quote makes the csv module read the rows after it as one quoted
     # field. The physical lines of each record are kept, so that when the record
