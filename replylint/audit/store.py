@@ -238,9 +238,9 @@ class Store:
             " messages.status, messages.origin, messages.input, messages.derived_id, messages.source) IS NOT"
             " (excluded.text_hash, excluded.ticket, excluded.direction, excluded.author, excluded.created_at,"
             " excluded.status, excluded.origin, excluded.input, excluded.derived_id, excluded.source)",
-            [(m.id, m.ticket, m.direction, m.author, m.created_at, m.status, m.format, h, m.text, m.origin, first_seq + i,
-              input_key, int(m.derived_id), source_key)
-             for i, (m, h) in enumerate((m, m.text_hash) for m in messages)])
+            [(m.id, m.ticket, m.direction, m.author, m.created_at, m.status, m.format, m.text_hash, m.text, m.origin,
+              first_seq + i, input_key, int(m.derived_id), source_key)
+             for i, m in enumerate(messages)])
 
     def from_other_sources(self, ids: Sequence[str], tickets: Sequence[str], input_key: str,
                            source_key: str | None) -> tuple[set[str], set[str]]:
