@@ -49,7 +49,14 @@ def _start(export: Path, db: Path) -> subprocess.Popen:
            "--map", MAP, "--jobs", "2", "--quiet"]
     # A session of its own: the kill reaches the audit and its workers, like a
     # power loss or a Ctrl-C in a terminal.
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # SIGINT back to its default: a test run started in the background by a
+    # script inherits it ignored, and Python then never raises KeyboardInterrupt.
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_results(proc: subprocess.Popen, db: Path, at_least: int, timeout: float = 90) -> None:
