@@ -111,6 +111,7 @@ def compile_conventions(registry: Registry) -> MailConventions:
         signoff=re.compile(rf"^\s*(?:{signoff})(?:[\s,.!]*$|,\s*[A-Z][\w.\- ]{{0,40}}$)", re.IGNORECASE),
         quote_header=re.compile(mail.get("quote_header", r"(?!x)x"), re.IGNORECASE),
         quote_start=re.compile(mail.get("quote_start", r"(?!x)x"), re.IGNORECASE),
+        top_marker=re.compile(mail.get("top_marker", r"(?!x)x"), re.IGNORECASE),
     )
 
 

@@ -59,6 +59,9 @@ class MailConventions:
     signoff: re.Pattern[str]
     quote_header: re.Pattern[str]
     quote_start: re.Pattern[str]
+    # A helpdesk's marker over the message it mails out: at the top, only that
+    # line is masked and the reply under it is read (under a reply, it starts history).
+    top_marker: re.Pattern[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +146,9 @@ def segment(text: str, conv: MailConventions) -> Segmented:
             kinds[i] = "code"
             continue
         if _QUOTE_LINE.match(line):
+            kinds[i] = "quote"
+            continue
+        if conv.top_marker.match(line) and not any(kinds[j] is None and text[a:b].strip() for j, (a, b) in enumerate(lines[:i])):
             kinds[i] = "quote"
             continue
         if conv.quote_start.match(line) or _is_outlook_header(lines, i, text):

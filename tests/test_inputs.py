@@ -75,6 +75,20 @@ def test_inputs_quote_styles_are_history(engine):
         assert engine.check_text(text).elements["cannot_reproduce"] is False, text
 
 
+def test_inputs_helpdesk_marker_over_a_mailed_reply_is_skipped_not_history(engine):
+    # A helpdesk mails the agent's reply under its "reply above this line"
+    # marker: as the first line, it heads the reply; under a customer's answer,
+    # everything after it is the history the customer replied to.
+    mailed = ("##- Please type your reply above this line -##\n\nHi Marco,\n\n"
+              "We could not reproduce it on 4.2.0 with your config.\n\nRegards,\nJulia\n")
+    result = engine.check_text(mailed)
+    assert [s.text for s in result.sentences] == ["We could not reproduce it on 4.2.0 with your config."]
+    assert result.elements["cannot_reproduce"] is True
+    answered = ("Thanks, we are on it.\n\n##- Please type your reply above this line -##\n\n"
+                "We could not reproduce it on 4.2.0.\n")
+    assert engine.check_text(answered).elements["cannot_reproduce"] is False
+
+
 def test_inputs_from_line_in_body_does_not_cut_the_reply(engine):
     text = "From: the gateway log we saw the token expire.\nWe could not reproduce it on 4.2.0.\n"
     assert engine.check_text(text).elements["cannot_reproduce"] is True
