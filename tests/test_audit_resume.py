@@ -45,18 +45,14 @@ def _count(db: Path, sql: str) -> int:
 
 
 def _start(export: Path, db: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-c", "from replylint.cli import main; main()", "audit", "run", str(export), "--db", str(db),
+    # Ctrl-C handled as in a terminal: a test run that a script started in the
+    # background inherits SIGINT ignored, and its audit would never see it.
+    program = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); from replylint.cli import main; main()"
+    cmd = [sys.executable, "-c", program, "audit", "run", str(export), "--db", str(db),
            "--map", MAP, "--jobs", "2", "--quiet"]
     # A session of its own: the kill reaches the audit and its workers, like a
     # power loss or a Ctrl-C in a terminal.
-    # SIGINT back to its default: a test run started in the background by a
-    # script inherits it ignored, and Python then never raises KeyboardInterrupt.
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            preexec_fn=_default_sigint)
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def _wait_for_results(proc: subprocess.Popen, db: Path, at_least: int, timeout: float = 90) -> None:
