@@ -113,7 +113,7 @@ def _mark_lead_ins(sentences: list[Sentence]) -> list[Sentence]:
     out = []
     for i, s in enumerate(sentences):
         nxt = sentences[i + 1] if i + 1 < len(sentences) else None
-        lead = s.text.rstrip().endswith(":") and nxt is not None and nxt.list_item is not None and s.list_item is None
+        lead = s.text.rstrip().endswith((":", "?")) and nxt is not None and nxt.list_item is not None and s.list_item is None
         out.append(Sentence(s.start, s.end, s.text, s.paragraph, s.list_item, s.list_id, lead) if lead else s)
     return out
 

@@ -19,8 +19,14 @@ THEIR_REPORT = re.compile(r"^[\W_]*(?:(?:from|per|according\s+to|as\s+(?:per|in)
 # well": what follows passes on their report.
 THEIR_NEWS_LATER = re.compile(r"[,;]\s*(?:and\s+|but\s+)?(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|truly)\s+)*"
                               r"(?:sorry|glad|happy|thrilled|delighted|pleased|relieved)\s+to\s+hear\b", re.IGNORECASE)
+# ("We will trace the call to see where it is rejected": where is what we look for.)
 OPEN_QUESTION = re.compile(r"\b(?:investigat\w*|look(?:ing)?\s+into|checking|trying\s+to\s+(?:find\s+out|understand)|"
-                           r"find\s+out|work\s+out|understand)\s+(?:why|whether|if|how|what)\b[^.;:!?]*$", re.IGNORECASE)
+                           r"find\s+out|work\s+out|understand|to\s+(?:see|check|learn|confirm))\s+(?:why|whether|if|how|what|where|which|when)\b[^.;:!?]*$",
+                           re.IGNORECASE)
+# "Ah brilliant, glad the wave release is behaving again!": their news, welcomed.
+THEIR_NEWS_FIRST = re.compile(r"^[\W_]*(?:(?:ah|oh|great|brilliant|excellent|perfect|good|nice|wonderful|awesome|thanks)[\s,!.]+)*"
+                              r"(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very)\s+)*(?:glad|happy|pleased|relieved|delighted|thrilled)\s+"
+                              r"(?:to\s+(?:hear|see|read)\s+)?(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b", re.IGNORECASE)
 
 
 def detect(ctx):
@@ -34,7 +40,7 @@ def detect(ctx):
             continue
         if s.text.lstrip(" *-•>(").lower().startswith(("if ", "unless ")):
             continue  # "If it's also 40 s, the cache isn't the culprit": a hypothesis
-        if SYMPATHY.match(s.text) or THEIR_REPORT.match(s.text):
+        if SYMPATHY.match(s.text) or THEIR_REPORT.match(s.text) or THEIR_NEWS_FIRST.match(s.text):
             continue  # "sorry the login keeps failing!", "From your message, ... still failed": their report, not our result
         labels = ("fixed",) if s.index in requests else ("result", "finding", "fixed", "reproduced")
         their_news = THEIR_NEWS_LATER.search(s.text)
@@ -49,6 +55,8 @@ def detect(ctx):
                 continue  # "still investigating why the PDFs are missing": what is asked, not found
             if sig.label in ("fixed", "reproduced") and s.governed_by(sig, ("will-future",), window=30):
                 continue  # "will be fixed in 2.4" is a plan
+            if sig.label == "fixed" and s.governed_by(sig, ("assumption",), window=60):
+                continue  # "As we assume the matter has now been resolved": not a fix we report
             evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
             break
     evidence.extend(_under_finding_headings(ctx, requests, {e.sentence for e in evidence}))
