@@ -60,6 +60,14 @@ TERSE_REMEDY = re.compile(r"^[\W_]*(?:just\s+|have\s+)?(?:cleared|reset|restarte
                           r"repaired|fixed|flushed|purged|re-?seated|swapped|re-?enabled)\s+(?:both|it|them|the|your|his|her|their|all|a|an)\b",
                           re.IGNORECASE)
 
+# "he's logged in fine - I stayed on the phone with him": the customer's run,
+# however closely we watched it.
+THEIR_RUN = re.compile(r"\b(?:he|she)(?:'s|’s|\s+(?:is|was|has|had))?\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+# "We've also increased the timeout so it doesn't happen on other customers'
+# letters": a purpose. (", so it doesn't happen here" after our run concludes.)
+PURPOSE_BEFORE = re.compile(r"(?<![,;])\s+so\s+(?:that\s+)?$", re.IGNORECASE)
+
 # A success the customer reports, or one inside a condition, is not our result.
 SUCCESS_BLOCKERS = ("conditional", "question-to-customer", "you-subject", "customer-side")
 
@@ -82,7 +90,7 @@ def detect(ctx):
         for sig in s.matches("cannot-reproduce", "works-for-us", "not-happening"):
             if records_only and sig.label != "cannot-reproduce":
                 continue
-            if sig.label == "not-happening" and reproduced:
+            if sig.label == "not-happening" and (reproduced or PURPOSE_BEFORE.search(s.text[:sig.start - s.start])):
                 continue
             if sig.label != "works-for-us" and YOUR_THING_NOT_SHOWING.match(s.text) and not OURS.search(s.text):
                 continue
@@ -106,7 +114,8 @@ def detect(ctx):
             # that succeeded is a failed reproduction, unless a fix made it work.
             results = [] if records_only else s.matches("success", "clean-result")
             success = [sig for sig in results if not s.governed_by(sig, SUCCESS_BLOCKERS, window=60)
-                       and not NOT_A_RESULT_AFTER.match(s.text, sig.end - s.start)] if results and not REPRODUCED_HERE.search(s.text) else []
+                       and not NOT_A_RESULT_AFTER.match(s.text, sig.end - s.start)
+                       and not THEIR_RUN.search(s.text[:sig.start - s.start])] if results and not REPRODUCED_HERE.search(s.text) else []
             # "We built a replica from your snapshot. It stayed in sync for four hours."
             # The attempt may sit one sentence further back ("... (client 2.3.0)" /
             # "200 times over one hour." / "We get a 200 every time.").
