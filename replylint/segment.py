@@ -136,7 +136,10 @@ def segment(text: str, conv: MailConventions) -> Segmented:
     kinds: list[str | None] = [None] * len(lines)
     in_fence = False
     quote_rest_from: int | None = None
+    prose_seen = False  # a line of the reply's own text before this one
     for i, (s, e) in enumerate(lines):
+        if i and not prose_seen and kinds[i - 1] is None:
+            prose_seen = bool(text[lines[i - 1][0]:lines[i - 1][1]].strip())
         line = text[s:e].replace("\r", "")
         if _FENCE.match(line):
             kinds[i] = "code"
@@ -148,7 +151,7 @@ def segment(text: str, conv: MailConventions) -> Segmented:
         if _QUOTE_LINE.match(line):
             kinds[i] = "quote"
             continue
-        if conv.top_marker.match(line) and not any(kinds[j] is None and text[a:b].strip() for j, (a, b) in enumerate(lines[:i])):
+        if not prose_seen and conv.top_marker.match(line):
             kinds[i] = "quote"
             continue
         if conv.quote_start.match(line) or _is_outlook_header(lines, i, text):

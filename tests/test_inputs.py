@@ -89,6 +89,19 @@ def test_inputs_helpdesk_marker_over_a_mailed_reply_is_skipped_not_history(engin
     assert engine.check_text(answered).elements["cannot_reproduce"] is False
 
 
+def test_inputs_a_question_over_a_list_is_its_lead_in_only_when_it_announces_the_items(engine):
+    announced = ("Could you send me a few more details?\n\n- the exact time of the failed call\n"
+                 "- the number it was made from\n")
+    result = engine.check_text(announced)
+    asked = [result.sentences[e.sentence].text for e in result.detections["info_request"].evidence]
+    assert asked[1:] == ["the exact time of the failed call", "the number it was made from"]
+    # A question, then a list of what we did: the items are no asks.
+    report = "Did the restart help?\n\n- We cleared the cache on our side.\n- We re-ran the sync at 14:05 and it finished.\n"
+    result = engine.check_text(report)
+    asked = [result.sentences[e.sentence].text for e in result.detections["info_request"].evidence]
+    assert asked == ["Did the restart help?"]
+
+
 def test_inputs_from_line_in_body_does_not_cut_the_reply(engine):
     text = "From: the gateway log we saw the token expire.\nWe could not reproduce it on 4.2.0.\n"
     assert engine.check_text(text).elements["cannot_reproduce"] is True

@@ -3,6 +3,8 @@
 import re
 from functools import lru_cache
 
+from replylint.sentences import ends_as_lead_in
+
 _WORD = re.compile(r"[a-z][a-z0-9_.\-]{2,}")
 # Words every request shares; they say nothing about what is asked for.
 _COMMON = frozenset([
@@ -44,10 +46,10 @@ def _normal(text):
 
 
 def is_lead_in(request):
-    """A request that ends with ':' introduces what follows (the list of asks,
-    a command to run): its own words are the frame, "could you send us the
-    following in one reply", not a topic."""
-    return request.rstrip().endswith(":")
+    """A request that ends as a lead-in (':', or a question announcing its items)
+    introduces what follows (the list of asks, a command to run): its own words
+    are the frame, "could you send us the following in one reply", not a topic."""
+    return ends_as_lead_in(request)
 
 
 def asked_part(request):
