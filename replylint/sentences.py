@@ -44,7 +44,7 @@ class Sentence:
     paragraph: int  # index of the block of non-blank lines it stands in
     list_item: int | None  # index of the list item it belongs to, if any
     list_id: int | None  # index of the list (run of items) it belongs to, if any
-    lead_in: bool = False  # ends with ':' and introduces a list
+    lead_in: bool = False  # ends with ':' (or announces its items with '?') and introduces a list
 
     @property
     def is_question(self) -> bool:
@@ -109,11 +109,23 @@ def split_sentences(masked: str) -> list[Sentence]:
     return _mark_lead_ins(sentences)
 
 
+# "Could you send me a few more details?" over a list announces its items as a
+# colon does; "Did the restart help?" over a list of what we did does not.
+_ANNOUNCES_ITEMS = re.compile(r"\b(?:following|these|those|below|details|info(?:rmation)?|things|questions|items|points)\b", re.IGNORECASE)
+
+
+def ends_as_lead_in(text: str) -> bool:
+    """Whether a sentence ends as a list's lead-in would: with a colon, or as a
+    question that announces the items ("... a few more details?")."""
+    text = text.rstrip()
+    return text.endswith(":") or (text.endswith("?") and _ANNOUNCES_ITEMS.search(text) is not None)
+
+
 def _mark_lead_ins(sentences: list[Sentence]) -> list[Sentence]:
     out = []
     for i, s in enumerate(sentences):
         nxt = sentences[i + 1] if i + 1 < len(sentences) else None
-        lead = s.text.rstrip().endswith((":", "?")) and nxt is not None and nxt.list_item is not None and s.list_item is None
+        lead = ends_as_lead_in(s.text) and nxt is not None and nxt.list_item is not None and s.list_item is None
         out.append(Sentence(s.start, s.end, s.text, s.paragraph, s.list_item, s.list_id, lead) if lead else s)
     return out
 

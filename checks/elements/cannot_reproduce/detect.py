@@ -65,8 +65,10 @@ TERSE_REMEDY = re.compile(r"^[\W_]*(?:just\s+|have\s+)?(?:cleared|reset|restarte
 THEIR_RUN = re.compile(r"\b(?:he|she)(?:'s|’s|\s+(?:is|was|has|had))?\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 # "We've also increased the timeout so it doesn't happen on other customers'
-# letters": a purpose. (", so it doesn't happen here" after our run concludes.)
-PURPOSE_BEFORE = re.compile(r"(?<![,;])\s+so\s+(?:that\s+)?$", re.IGNORECASE)
+# letters": a purpose. (", so it doesn't happen here" and "... so it doesn't
+# happen on our side" after our run conclude.)
+PURPOSE_BEFORE = re.compile(r"(?<![,;\s])\s+so\s+(?:that\s+)?$", re.IGNORECASE)
+OURS_AFTER = re.compile(r"\s+(?:here|locally|for\s+us|(?:on|at|in)\s+our\s+\w+)\b", re.IGNORECASE)
 
 # A success the customer reports, or one inside a condition, is not our result.
 SUCCESS_BLOCKERS = ("conditional", "question-to-customer", "you-subject", "customer-side")
@@ -90,7 +92,8 @@ def detect(ctx):
         for sig in s.matches("cannot-reproduce", "works-for-us", "not-happening"):
             if records_only and sig.label != "cannot-reproduce":
                 continue
-            if sig.label == "not-happening" and (reproduced or PURPOSE_BEFORE.search(s.text[:sig.start - s.start])):
+            if sig.label == "not-happening" and (reproduced or (PURPOSE_BEFORE.search(s.text[:sig.start - s.start])
+                                                               and not OURS_AFTER.match(s.text, sig.end - s.start))):
                 continue
             if sig.label != "works-for-us" and YOUR_THING_NOT_SHOWING.match(s.text) and not OURS.search(s.text):
                 continue

@@ -22,7 +22,7 @@ IF_IT_COMES_BACK = re.compile(r"^[\W_]*if\s+(?:anything|something)\s+(?:else\s+)
 # release a new one" (writers hu to hx; on train and dev 10 replies right, 1 wrong).
 OFFER_ON_REPLY = re.compile(
     r"^[\W_]*(?:[^;,]{0,80}?,\s*(?:so|and|but)\s+)?(?:(?:if|in\s+case)\b[^;]*?(?<!\byou\s)(?<!\bthey\s)(?<!\bshe\s)(?<!\bhe\s)(?<!\bcan\s)(?<!\bcould\s)"
-    r"(?<!\bwould\s)(?<!\bwill\s)(?<!\bmay\s)(?<!\bto\s)|(?=[^;]*\bif\b))"
+    r"(?<!\bwould\s)(?<!\bwill\s)(?<!\bmay\s)(?<!\bto\s)|(?=(?:(?!\band\s+(?:i|we)\b)[^;])*\bif\b))"
     r"\b(?:just\s+|simply\s+|please\s+|kindly\s+)?(?:reply|respond|tell\s+(?:me|us)|let\s+(?:me|us)\s+know|get\s+back\s+to\s+(?:me|us)|"
     r"drop\s+(?:me|us)|ping\s+(?:me|us)|e-?mail\s+(?:me|us)|contact\s+(?:me|us)|write\s+to\s+(?:me|us)|"
     r"(?:send|share|forward)\s+(?:me|us|the|a|your))\b"

@@ -23,10 +23,16 @@ THEIR_NEWS_LATER = re.compile(r"[,;]\s*(?:and\s+|but\s+)?(?:(?:i'?m|i\s+am|we'?r
 OPEN_QUESTION = re.compile(r"\b(?:investigat\w*|look(?:ing)?\s+into|checking|trying\s+to\s+(?:find\s+out|understand)|"
                            r"find\s+out|work\s+out|understand|to\s+(?:see|check|learn|confirm))\s+(?:why|whether|if|how|what|where|which|when)\b[^.;:!?]*$",
                            re.IGNORECASE)
-# "Ah brilliant, glad the wave release is behaving again!": their news, welcomed.
+# "The metadata tells me which formats your IdP offers, and the trace shows which
+# one it sends": in a sentence that gives a reason of its own, what a record
+# would show (not "The audit log shows which user deleted the record: j.smith").
+WHAT_IT_WOULD_SHOW = re.compile(r"\s+(?:which|where|when)\b", re.IGNORECASE)
+# "Ah brilliant, glad the wave release is behaving again!": their news, welcomed
+# (not "Happy to see the exports run again since we deployed the patch").
 THEIR_NEWS_FIRST = re.compile(r"^[\W_]*(?:(?:ah|oh|great|brilliant|excellent|perfect|good|nice|wonderful|awesome|thanks)[\s,!.]+)*"
                               r"(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very)\s+)*(?:glad|happy|pleased|relieved|delighted|thrilled)\s+"
-                              r"(?:to\s+(?:hear|see|read)\s+)?(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b", re.IGNORECASE)
+                              r"(?:to\s+hear\s+)?(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b(?![^.;!?]*\b(?:we|our|i|us)\b)",
+                              re.IGNORECASE)
 
 
 def detect(ctx):
@@ -51,6 +57,9 @@ def detect(ctx):
                 continue
             if sig.pattern.endswith(".case-state") and s.governed_by(sig, ("request-act", "bounce-advice", "bounce"), window=60):
                 continue  # "Please check that the DNS records are configured correctly": what to check
+            if (sig.pattern.endswith(".records-show") and WHAT_IT_WOULD_SHOW.match(s.text, sig.end - s.start)
+                    and any(not reason.overlaps_any((sig,)) for reason in s.matches("reason"))):
+                continue
             if OPEN_QUESTION.search(s.text[:sig.start - s.start]):
                 continue  # "still investigating why the PDFs are missing": what is asked, not found
             if sig.label in ("fixed", "reproduced") and s.governed_by(sig, ("will-future",), window=30):
