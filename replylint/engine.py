@@ -112,6 +112,7 @@ def compile_conventions(registry: Registry) -> MailConventions:
         quote_header=re.compile(mail.get("quote_header", r"(?!x)x"), re.IGNORECASE),
         quote_start=re.compile(mail.get("quote_start", r"(?!x)x"), re.IGNORECASE),
         top_marker=re.compile(mail.get("top_marker", r"(?!x)x"), re.IGNORECASE),
+        comment_date=re.compile(mail.get("comment_date", r"(?!x)x"), re.IGNORECASE),
     )
 
 

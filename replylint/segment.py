@@ -62,6 +62,9 @@ class MailConventions:
     # A helpdesk's marker over the message it mails out: at the top, only that
     # line is masked and the reply under it is read (under a reply, it starts history).
     top_marker: re.Pattern[str]
+    # The date line of a helpdesk's comment header ("Nov 26, 2026, 09:20 GMT"
+    # under the author's name), in the thread a notification mails below the marker.
+    comment_date: re.Pattern[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +140,15 @@ def segment(text: str, conv: MailConventions) -> Segmented:
     in_fence = False
     quote_rest_from: int | None = None
     prose_seen = False  # a line of the reply's own text before this one
+    history_from: int | None = None  # an older comment of a mailed helpdesk thread
     for i, (s, e) in enumerate(lines):
         if i and not prose_seen and kinds[i - 1] is None:
             prose_seen = bool(text[lines[i - 1][0]:lines[i - 1][1]].strip())
+        if i == history_from:
+            quote_rest_from = i
+            break
+        if kinds[i] is not None:
+            continue  # a helpdesk notice or comment header, marked with its marker
         line = text[s:e].replace("\r", "")
         if _FENCE.match(line):
             kinds[i] = "code"
@@ -153,6 +162,13 @@ def segment(text: str, conv: MailConventions) -> Segmented:
             continue
         if not prose_seen and conv.top_marker.match(line):
             kinds[i] = "quote"
+            headers = _comment_headers(lines, i + 1, text, conv)
+            if headers:
+                # The notice and the newest comment's header are the helpdesk's;
+                # its text is the reply; an older comment starts the history.
+                for j in range(i + 1, headers[0][1] + 1):
+                    kinds[j] = "quote"
+                history_from = headers[1][0] if len(headers) > 1 else None
             continue
         if conv.quote_start.match(line) or _is_outlook_header(lines, i, text):
             quote_rest_from = i
@@ -281,6 +297,24 @@ def _is_outlook_header(lines: list[tuple[int, int]], i: int, text: str) -> bool:
     has_when = any(k in window for k in ("sent:", "date:", "envoyé:", "gesendet:"))
     has_what = any(k in window for k in ("to:", "subject:", "objet:", "betreff:"))
     return has_when and has_what
+
+
+def _comment_headers(lines: list[tuple[int, int]], start: int, text: str, conv: MailConventions) -> list[tuple[int, int]]:
+    """(name line, date line) of each comment header from line ``start`` on, in
+    a helpdesk's mailed thread: a date line with the author's name on the
+    non-blank line before it ("Omar (Acme Support)" / "Nov 26, 2026, 09:20 GMT")."""
+    headers = []
+    last_filled = None
+    for j in range(start, len(lines)):
+        line = text[lines[j][0]:lines[j][1]].strip()
+        if not line:
+            continue
+        if conv.comment_date.match(line) and last_filled is not None:
+            name = text[lines[last_filled][0]:lines[last_filled][1]].strip()
+            if len(name) <= 80 and not name.endswith((".", "!", "?", ":", ";", ",")):
+                headers.append((last_filled, j))
+        last_filled = j
+    return headers
 
 
 def _two_line_wrote(lines: list[tuple[int, int]], i: int, text: str, conv: MailConventions) -> int | bool:

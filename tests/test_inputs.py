@@ -89,6 +89,24 @@ def test_inputs_helpdesk_marker_over_a_mailed_reply_is_skipped_not_history(engin
     assert engine.check_text(answered).elements["cannot_reproduce"] is False
 
 
+def test_inputs_a_mailed_helpdesk_thread_is_read_as_its_newest_comment(engine):
+    # Zendesk's notification: the marker, a notice, then the comments newest
+    # first, each under its author's name and date. Only the newest is the reply.
+    mailed = ("##- Please type your reply above this line -##\n\n"
+              "Your request (48213) has been updated. To add additional comments, reply to this email.\n"
+              "----------------------------------------------\n\n"
+              "Omar (Acme Support)\n\nNov 26, 2026, 09:20 GMT\n\nHi Dana,\n\n"
+              "We could not reproduce the stuck import on 4.2.0 with your settings.\n\nOmar\n\n"
+              "----------------------------------------------\n\n"
+              "Dana Whitley\n\nNov 26, 2026, 08:02 GMT\n\n"
+              "Hello, our import is stuck again. Could you tell me why this keeps happening?\n")
+    result = engine.check_text(mailed)
+    texts = [s.text for s in result.sentences]
+    assert "We could not reproduce the stuck import on 4.2.0 with your settings." in texts
+    assert not any("import is stuck again" in t or "reply to this email" in t for t in texts)
+    assert result.elements["cannot_reproduce"] is True and result.elements["info_request"] is False
+
+
 def test_inputs_a_question_over_a_list_is_its_lead_in_only_when_it_announces_the_items(engine):
     announced = ("Could you send me a few more details?\n\n- the exact time of the failed call\n"
                  "- the number it was made from\n")
