@@ -87,6 +87,10 @@ def test_inputs_helpdesk_marker_over_a_mailed_reply_is_skipped_not_history(engin
     answered = ("Thanks, we are on it.\n\n##- Please type your reply above this line -##\n\n"
                 "We could not reproduce it on 4.2.0.\n")
     assert engine.check_text(answered).elements["cannot_reproduce"] is False
+    # A helpdesk's footer under the reply: "Replies below may be lost" is no hedge of ours.
+    footer = ("Could you share the import log from last night, so we can see which batch stalled?\n\n"
+              "Please reply above this line. Replies below may be lost.\n")
+    assert not any(f.rule == "unstated-assumption" for f in engine.check_text(footer).findings)
 
 
 def test_inputs_a_mailed_helpdesk_thread_is_read_as_its_newest_comment(engine):
