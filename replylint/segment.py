@@ -65,6 +65,9 @@ class MailConventions:
     # The date line of a helpdesk's comment header ("Nov 26, 2026, 09:20 GMT"
     # under the author's name), in the thread a notification mails below the marker.
     comment_date: re.Pattern[str]
+    # A line under a name that makes the name a signature's: a job title, a
+    # company, a phone number, an address ("Support Engineer | Acme Ltd.").
+    signature_detail: re.Pattern[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,16 +347,35 @@ def _mark_greeting_and_signoff(text, lines, kinds, conv: MailConventions, region
         if m:
             regions.append(Region(s, s + m.end(), "greeting"))
     # Sign-off: the first closing formula in the last stretch of prose masks
-    # everything after it up to quoted history (name, title, phone, disclaimer).
+    # everything after it up to quoted history (name, title, phone, disclaimer);
+    # without one, a signature block does (a name over its title or company).
     for i in prose:
         s, e = lines[i]
-        if conv.signoff.match(text[s:e]) and _is_late(i, prose, text, lines):
+        if (conv.signoff.match(text[s:e]) or _starts_signature(i, text, lines, conv)) and _is_late(i, prose, text, lines):
             for j in range(i, len(kinds)):
                 if kinds[j] == "quote":
                     break
                 if kinds[j] is None:
                     kinds[j] = "signoff"
             break
+
+
+# A name on a line of its own: one to four capitalised words ("Omar Haddad",
+# "Mary-Jane O'Neil", "J. R. Smith"), with a lower-case particle between ("Anna van Dijk").
+_NAME_LINE = re.compile(r"^\s*[A-Z][\w'’-]*\.?(?:\s+(?:[A-Z][\w'’-]*\.?|van|von|de|der|den|da|di|du|le|la|al|el|bin|ibn)){0,3}\s*$")
+
+
+def _starts_signature(i: int, text: str, lines, conv: MailConventions) -> bool:
+    """Line ``i`` is a name that opens a signature block: it begins its
+    paragraph and the line under it reads as a signature's detail."""
+    if not _NAME_LINE.match(text[lines[i][0]:lines[i][1]]):
+        return False
+    if i and text[lines[i - 1][0]:lines[i - 1][1]].strip():
+        return False
+    if i + 1 >= len(lines):
+        return False
+    below = text[lines[i + 1][0]:lines[i + 1][1]].strip()
+    return bool(below) and len(below) <= 100 and conv.signature_detail.search(below) is not None
 
 
 def _is_late(i: int, prose: list[int], text: str, lines) -> bool:

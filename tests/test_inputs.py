@@ -136,6 +136,22 @@ def test_inputs_greeting_and_signature_are_not_sentences(engine):
     assert texts == ["We could not reproduce it on 4.2.0."]
 
 
+def test_inputs_a_signature_without_a_closing_formula_is_not_the_reply(engine):
+    # A helpdesk signature added under the body, no "Regards" before it: its
+    # support-hours line is no commitment of this reply's.
+    signed = ("Hi Dana, the import worker was stuck on a lock; I cleared the lock and the batch finished at 09:12.\n\n"
+              "Omar Haddad\nSupport Engineer | Acme Ltd.\n"
+              "Support hours: Mon-Fri 08:00-18:00 CET. We aim to respond to all tickets within 1 business day.\n")
+    result = engine.check_text(signed)
+    assert [s.text for s in result.sentences][-1].endswith("the batch finished at 09:12.")
+    assert result.elements["next_steps"] is False and result.elements["eta"] is False
+    # A heading over the plan is no name: what follows it is still the reply.
+    headed = ("Hi Dana, the import worker was stuck on a lock and I cleared it.\n\n"
+              "Next Steps\nWe will watch tonight's batch and confirm by Friday that it finished.\n")
+    result = engine.check_text(headed)
+    assert result.elements["next_steps"] is True and result.elements["eta"] is True
+
+
 def test_inputs_thank_you_after_a_quote_opens_the_reply(engine):
     # "Thanks, Lena." looks like a sign-off, but the whole answer follows it.
     text = ("> The terminal shows 'Host unreachable' every morning.\n\nThanks, Lena.\n\n"
