@@ -113,7 +113,9 @@ def compile_conventions(registry: Registry) -> MailConventions:
         quote_start=re.compile(mail.get("quote_start", r"(?!x)x"), re.IGNORECASE),
         top_marker=re.compile(mail.get("top_marker", r"(?!x)x"), re.IGNORECASE),
         comment_date=re.compile(mail.get("comment_date", r"(?!x)x"), re.IGNORECASE),
+        notice_line=re.compile(mail.get("notice_line", r"(?!x)x"), re.IGNORECASE),
         signature_detail=re.compile(mail.get("signature_detail", r"(?!x)x"), re.IGNORECASE),
+        heading_words=frozenset(w.lower() for w in mail.get("heading_words", ())),
     )
 
 

@@ -65,9 +65,13 @@ class MailConventions:
     # The date line of a helpdesk's comment header ("Nov 26, 2026, 09:20 GMT"
     # under the author's name), in the thread a notification mails below the marker.
     comment_date: re.Pattern[str]
+    # The helpdesk's notice between that marker and the newest comment.
+    notice_line: re.Pattern[str]
     # A line under a name that makes the name a signature's: a job title, a
     # company, a phone number, an address ("Support Engineer | Acme Ltd.").
     signature_detail: re.Pattern[str]
+    # Words of a heading over the reply's own text ("Root Cause", "Next Steps"), never of a name.
+    heading_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,21 +306,34 @@ def _is_outlook_header(lines: list[tuple[int, int]], i: int, text: str) -> bool:
     return has_when and has_what
 
 
+_SEPARATOR = re.compile(r"^[-_=*]{3,}$")
+
+
 def _comment_headers(lines: list[tuple[int, int]], start: int, text: str, conv: MailConventions) -> list[tuple[int, int]]:
     """(name line, date line) of each comment header from line ``start`` on, in
     a helpdesk's mailed thread: a date line with the author's name on the
-    non-blank line before it ("Omar (Acme Support)" / "Nov 26, 2026, 09:20 GMT")."""
-    headers = []
-    last_filled = None
-    for j in range(start, len(lines)):
-        line = text[lines[j][0]:lines[j][1]].strip()
-        if not line:
+    non-blank line before it ("Omar (Acme Support)" / "Nov 26, 2026, 09:20 GMT").
+    The newest comment's header comes right under the marker, its notice
+    ("Your request (48213) has been updated ...") and separators; an older one
+    after a separator line, or under a name already seen. A date inside a
+    comment is neither."""
+    filled = [j for j in range(start, len(lines)) if text[lines[j][0]:lines[j][1]].strip()]
+    headers: list[tuple[int, int]] = []
+    names: set[str] = set()
+    for k in range(1, len(filled)):
+        name_line, date_line = filled[k - 1], filled[k]
+        name = text[lines[name_line][0]:lines[name_line][1]].strip()
+        if (not conv.comment_date.match(text[lines[date_line][0]:lines[date_line][1]].strip()) or len(name) > 80
+                or name.endswith((".", "!", "?", ":", ";", ","))):
             continue
-        if conv.comment_date.match(line) and last_filled is not None:
-            name = text[lines[last_filled][0]:lines[last_filled][1]].strip()
-            if len(name) <= 80 and not name.endswith((".", "!", "?", ":", ";", ",")):
-                headers.append((last_filled, j))
-        last_filled = j
+        above = [text[lines[j][0]:lines[j][1]].strip() for j in filled[:k - 1]]
+        if not headers:
+            if not all(_SEPARATOR.match(a) or conv.notice_line.search(a) for a in above):
+                return []  # the reply's own text before any header: no mailed thread
+        elif not (_SEPARATOR.match(above[-1]) or name in names):
+            continue
+        headers.append((name_line, date_line))
+        names.add(name)
     return headers
 
 
@@ -362,20 +379,31 @@ def _mark_greeting_and_signoff(text, lines, kinds, conv: MailConventions, region
 
 # A name on a line of its own: one to four capitalised words ("Omar Haddad",
 # "Mary-Jane O'Neil", "J. R. Smith"), with a lower-case particle between ("Anna van Dijk").
-_NAME_LINE = re.compile(r"^\s*[A-Z][\w'’-]*\.?(?:\s+(?:[A-Z][\w'’-]*\.?|van|von|de|der|den|da|di|du|le|la|al|el|bin|ibn)){0,3}\s*$")
+_NAME_LINE = re.compile(r"^\s*(?:[A-Z][a-zà-ÿ'’-]+(?:[A-Z][a-zà-ÿ'’-]+)?|[A-Z]\.)(?:\s+(?:[A-Z][a-zà-ÿ'’-]+(?:[A-Z][a-zà-ÿ'’-]+)?|[A-Z]\.|van|von|de|der|den|da|di|du|le|la|al|el|bin|ibn)){0,3}\s*$")
+
+
+# A detail line is no sentence: "Support Engineer | Acme Ltd.", not "Team B deployed a change."
+_SENTENCE_WORDS = re.compile(r"\b(?:we|you|i|our|your|will|please|is|are|was|were|can|should|see|has|have)\b", re.IGNORECASE)
+_ABBREVIATION_END = re.compile(r"(?:\b(?:ltd|inc|corp|co|plc|llc|gmbh|bv|sa|pty)|\b[a-z])\.$", re.IGNORECASE)
 
 
 def _starts_signature(i: int, text: str, lines, conv: MailConventions) -> bool:
     """Line ``i`` is a name that opens a signature block: it begins its
-    paragraph and the line under it reads as a signature's detail."""
-    if not _NAME_LINE.match(text[lines[i][0]:lines[i][1]]):
+    paragraph, is no heading, and the line under it reads as a signature's
+    detail (short, no sentence, a title, team, company, phone or address)."""
+    name = text[lines[i][0]:lines[i][1]]
+    if not _NAME_LINE.match(name) or any(w.lower().strip(".") in conv.heading_words for w in name.split()):
         return False
     if i and text[lines[i - 1][0]:lines[i - 1][1]].strip():
         return False
     if i + 1 >= len(lines):
         return False
     below = text[lines[i + 1][0]:lines[i + 1][1]].strip()
-    return bool(below) and len(below) <= 100 and conv.signature_detail.search(below) is not None
+    if not below or len(below.split()) > 8 or _SENTENCE_WORDS.search(below):
+        return False
+    if below.endswith((".", "!", "?", ";", ":")) and not _ABBREVIATION_END.search(below):
+        return False
+    return conv.signature_detail.search(below) is not None
 
 
 def _is_late(i: int, prose: list[int], text: str, lines) -> bool:

@@ -91,6 +91,9 @@ def test_inputs_helpdesk_marker_over_a_mailed_reply_is_skipped_not_history(engin
     footer = ("Could you share the import log from last night, so we can see which batch stalled?\n\n"
               "Please reply above this line. Replies below may be lost.\n")
     assert not any(f.rule == "unstated-assumption" for f in engine.check_text(footer).findings)
+    # The words inside a sentence of the reply are no footer (review).
+    inline = "We could not reproduce it on 4.2.0.\nReply above this line if you still see it; we will check again by Friday.\n"
+    assert engine.check_text(inline).elements["next_steps"] is True
 
 
 def test_inputs_a_mailed_helpdesk_thread_is_read_as_its_newest_comment(engine):
@@ -107,6 +110,11 @@ def test_inputs_a_mailed_helpdesk_thread_is_read_as_its_newest_comment(engine):
     result = engine.check_text(mailed)
     texts = [s.text for s in result.sentences]
     assert "We could not reproduce the stuck import on 4.2.0 with your settings." in texts
+    # A date of the reply's own under the marker is no comment header (review).
+    dated = ("##- Please type your reply above this line -##\n\nWe could not reproduce it on 4.2.0.\n\n"
+             "Maintenance window\nNov 28, 2026, 22:00 UTC\n\nWe will confirm by Friday that the import runs.\n")
+    result_dated = engine.check_text(dated)
+    assert result_dated.elements["cannot_reproduce"] is True and result_dated.elements["next_steps"] is True
     assert not any("import is stuck again" in t or "reply to this email" in t for t in texts)
     assert result.elements["cannot_reproduce"] is True and result.elements["info_request"] is False
 
@@ -145,11 +153,15 @@ def test_inputs_a_signature_without_a_closing_formula_is_not_the_reply(engine):
     result = engine.check_text(signed)
     assert [s.text for s in result.sentences][-1].endswith("the batch finished at 09:12.")
     assert result.elements["next_steps"] is False and result.elements["eta"] is False
-    # A heading over the plan is no name: what follows it is still the reply.
-    headed = ("Hi Dana, the import worker was stuck on a lock and I cleared it.\n\n"
-              "Next Steps\nWe will watch tonight's batch and confirm by Friday that it finished.\n")
-    result = engine.check_text(headed)
-    assert result.elements["next_steps"] is True and result.elements["eta"] is True
+    # A heading, a product or a colleague over the reply's own text is no signature (review).
+    body = "Hi Dana, the import worker was stuck on a lock and I cleared it.\n\n"
+    for tail in ("Next Steps\nWe will watch tonight's batch and confirm by Friday that it finished.\n",
+                 "Workaround\nSee https://kb.acme.example/123 for the steps.\nWe will deploy the fix on Friday.\n",
+                 "Marco\nSupport Team Lead will call you tomorrow at 10:00 to walk through the fix.\n",
+                 "Root Cause\nTeam B deployed a config change that removed the lock timeout.\nWe will restore it by Friday.\n",
+                 "Callback\nPhone: +1 555 0100 at 10:00 tomorrow; we will call you then.\n"):
+        result = engine.check_text(body + tail)
+        assert result.elements["next_steps"] is True and result.elements["eta"] is True, tail
 
 
 def test_inputs_thank_you_after_a_quote_opens_the_reply(engine):
