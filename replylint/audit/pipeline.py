@@ -29,6 +29,7 @@ from .readers import (
     is_table_input,
     read_input,
     row_key,
+    split_origin,
 )
 from .store import ReplyRow, Store, ticket_rows
 from .threads import ThreadChecks, run_thread_rules, thread_message, thread_ruleset_hash
@@ -239,7 +240,7 @@ def run_audit(request: AuditRequest, store: Store,
                 if isinstance(item, Message) and not item.internal:
                     first_here = here.setdefault(item.id, (item.text_hash, item.origin))
                     if first_here[0] != item.text_hash:
-                        item = Problem(*_split_origin(item.origin),
+                        item = Problem(*split_origin(item.origin),
                                        f"duplicate id {item.id!r} with another text (first at {first_here[1]}); skipped: "
                                        "the id column must name each message, not its ticket (check --map id=...)",
                                        key=row_key(f"duplicate {item.id} {item.text_hash}"))
@@ -327,11 +328,6 @@ def remove_gone_messages(store: Store, path: Path, read_ids: set[str]) -> int:
     gone = [i for i in store.derived_ids(str(path.resolve())) if i not in read_ids]
     store.delete_messages(gone)
     return len(gone)
-
-
-def _split_origin(origin: str) -> tuple[str, int | None]:
-    file, _, line = origin.rpartition(":")
-    return (file, int(line)) if line.isdigit() else (origin, None)
 
 
 # -- thread pass ---------------------------------------------------------------------

@@ -499,12 +499,17 @@ def read_csv(path: Path, config: AuditConfig, max_bytes: int, delimiter: str = "
 _MSGID = re.compile(r"<[^<>\s]+>")
 
 
+def split_origin(origin: str) -> tuple[str, int | None]:
+    """A message's origin ("export.csv:42") as the file and line a Problem names."""
+    file, _, line = origin.rpartition(":")
+    return (file, int(line)) if line.isdigit() else (origin, None)
+
+
 def message_from_mail(raw: str, origin: str, config: AuditConfig, roots: dict[str, str], fallback_id: str) -> Message | Problem:
     """A mail message -> Message. Thread = the root of References/In-Reply-To
     (``roots`` remembers roots seen so far in this input)."""
     msg = email.message_from_string(raw, policy=email.policy.compat32)
-    file, _, line = origin.rpartition(":")
-    line_no = int(line) if line.isdigit() else None
+    file, line_no = split_origin(origin)
     own = (_MSGID.findall(msg.get("Message-ID", "") or "") or [None])[0]
     refs = _MSGID.findall(msg.get("References", "") or "") + _MSGID.findall(msg.get("In-Reply-To", "") or "")
     root = None
@@ -524,10 +529,10 @@ def message_from_mail(raw: str, origin: str, config: AuditConfig, roots: dict[st
         try:
             created = to_utc_text(parse_timestamp(str(msg.get("Date")), zone(config.timezone)))
         except TimeError as exc:
-            return Problem(file or origin, line_no, f"Date header: {exc}", key=problem_key_of_id(own) if own else None)
+            return Problem(file, line_no, f"Date header: {exc}", key=problem_key_of_id(own) if own else None)
     body = mail_body(msg)
     if body is None or not body[0].strip():
-        return Problem(file or origin, line_no, "the message has no body (no text/plain or text/html part)")
+        return Problem(file, line_no, "the message has no body (no text/plain or text/html part)")
     text, fmt = body
     return Message(own or fallback_id, root or fallback_id, direction, sender or None, created, None, text, fmt, origin,
                    derived_id=own is None)
