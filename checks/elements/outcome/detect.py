@@ -17,8 +17,9 @@ THEIR_REPORT = re.compile(r"^[\W_]*(?:(?:from|per|according\s+to|as\s+(?:per|in)
 # The same in a later clause: "Thanks for shopping with us, and I'm so sorry to hear
 # that your code isn't working", "we're thrilled to hear the dashboard is working
 # well": what follows passes on their report.
-THEIR_NEWS_LATER = re.compile(r"[,;]\s*(?:and\s+|but\s+)?(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|truly)\s+)*"
-                              r"(?:sorry|glad|happy|thrilled|delighted|pleased|relieved)\s+to\s+hear\b", re.IGNORECASE)
+THEIR_NEWS_LATER = re.compile(r"(?:[,;]|\s[-–—])\s*(?:and\s+|but\s+)?(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|truly)\s+)*"
+                              r"(?:sorry|glad|happy|thrilled|delighted|pleased|relieved)\s+(?:to\s+hear\b|(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b"
+                              r"(?![^.;,!?]*\b(?:we|our|i|us)\b))", re.IGNORECASE)
 # ("We will trace the call to see where it is rejected": where is what we look for.)
 OPEN_QUESTION = re.compile(r"\b(?:investigat\w*|look(?:ing)?\s+into|checking|trying\s+to\s+(?:find\s+out|understand)|"
                            r"find\s+out|work\s+out|understand|to\s+(?:see|check|learn|confirm))\s+(?:why|whether|if|how|what|where|which|when)\b[^.;:!?]*$",
@@ -31,8 +32,14 @@ WHAT_IT_WOULD_SHOW = re.compile(r"\s+(?:which|where|when)\b", re.IGNORECASE)
 # (not "Happy to see the exports run again since we deployed the patch").
 THEIR_NEWS_FIRST = re.compile(r"^[\W_]*(?:(?:ah|oh|great|brilliant|excellent|perfect|good|nice|wonderful|awesome|thanks)[\s,!.]+)*"
                               r"(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very)\s+)*(?:glad|happy|pleased|relieved|delighted|thrilled)\s+"
-                              r"(?:to\s+hear\s+)?(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b(?![^.;!?]*\b(?:we|our|i|us)\b)",
+                              r"(?:to\s+hear\s+)?(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b(?![^.;,!?]*\b(?:we|our|i|us)\b)",
                               re.IGNORECASE)
+
+
+# "so we're going to mark it as solved", "I've set the ticket as resolved": the
+# ticket's status, not a result.
+STATUS_SET = re.compile(r"\b(?:mark|marked|marking|set|flag|flagged)\s+(?:(?:it|this|that|the|your)\s+(?:ticket\s+|case\s+|request\s+)?)?as\s+$",
+                        re.IGNORECASE)
 
 
 def detect(ctx):
@@ -64,6 +71,10 @@ def detect(ctx):
                 continue  # "still investigating why the PDFs are missing": what is asked, not found
             if sig.label in ("fixed", "reproduced") and s.governed_by(sig, ("will-future",), window=30):
                 continue  # "will be fixed in 2.4" is a plan
+            if _premise_of_a_reason(s, sig, requests, ctx.sentences):
+                continue
+            if sig.label == "fixed" and STATUS_SET.search(s.text[:sig.start - s.start]):
+                continue
             if sig.label == "fixed" and s.governed_by(sig, ("assumption",), window=60):
                 continue  # "As we assume the matter has now been resolved": not a fix we report
             evidence.append(Evidence(s.index, f"{sig.label}: {sig.text.strip()!r}"))
@@ -71,6 +82,16 @@ def detect(ctx):
     evidence.extend(_under_finding_headings(ctx, requests, {e.sentence for e in evidence}))
     evidence.sort(key=lambda e: e.sentence)
     return Detection(bool(evidence), tuple(evidence))
+
+
+def _premise_of_a_reason(s, sig, requests, sentences) -> bool:
+    """"Version 7.58 had a bug that dropped the login, which would explain the
+    message", "Decline messages come from different places, so it tells me
+    whether it's the app or your bank": beside an ask (in it, or the sentence
+    after it in its paragraph), what comes before the ask's reason is what the
+    answer would settle, not what we found."""
+    beside_ask = s.index in requests or (s.index - 1 in requests and sentences[s.index - 1].paragraph == s.paragraph)
+    return beside_ask and any(reason.start >= sig.end for reason in s.matches("reason"))
 
 
 EMPTY_SECTION = re.compile(r"^[\W_]*(?:n/?a|tbd|tbc|none|nothing(?:\s+(?:conclusive|yet|found))?(?:\s+so\s+far)?|unknown|"
