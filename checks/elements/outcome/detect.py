@@ -17,9 +17,15 @@ THEIR_REPORT = re.compile(r"^[\W_]*(?:(?:from|per|according\s+to|as\s+(?:per|in)
 # The same in a later clause: "Thanks for shopping with us, and I'm so sorry to hear
 # that your code isn't working", "we're thrilled to hear the dashboard is working
 # well": what follows passes on their report.
-THEIR_NEWS_LATER = re.compile(r"(?:[,;]|\s[-–—])\s*(?:and\s+|but\s+)?(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|truly)\s+)*"
-                              r"(?:sorry|glad|happy|thrilled|delighted|pleased|relieved)\s+(?:to\s+hear\b|(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b"
-                              r"(?![^.;,!?]*\b(?:we|our|i|us)\b))", re.IGNORECASE)
+THEIR_NEWS_LATER = re.compile(r"[,;]\s*(?:and\s+|but\s+)?(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|truly)\s+)*"
+                              r"(?:sorry|glad|happy|thrilled|delighted|pleased|relieved)\s+to\s+hear\b", re.IGNORECASE)
+# "Thanks for letting us know, Jenny - really glad the key is behaving again!":
+# the same without "to hear", after a thanks or a greeting only. Behind our own
+# action it is our result ("We replaced the board - glad the lift runs again").
+THEIR_NEWS_AFTER_THANKS = re.compile(r"^[\W_]*(?:thanks|thank\s+you|cheers|great|brilliant|perfect)\b[^.;!?]*?(?:[,;]|\s[-–—])\s*"
+                                     r"(?P<news>(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|truly)\s+)*(?:glad|happy|thrilled|delighted|pleased|relieved)\s+"
+                                     r"(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b(?![^.;!?]*\b(?:we|our|i|us)\b))",
+                                     re.IGNORECASE)
 # ("We will trace the call to see where it is rejected": where is what we look for.)
 OPEN_QUESTION = re.compile(r"\b(?:investigat\w*|look(?:ing)?\s+into|checking|trying\s+to\s+(?:find\s+out|understand)|"
                            r"find\s+out|work\s+out|understand|to\s+(?:see|check|learn|confirm))\s+(?:why|whether|if|how|what|where|which|when)\b[^.;:!?]*$",
@@ -32,7 +38,7 @@ WHAT_IT_WOULD_SHOW = re.compile(r"\s+(?:which|where|when)\b", re.IGNORECASE)
 # (not "Happy to see the exports run again since we deployed the patch").
 THEIR_NEWS_FIRST = re.compile(r"^[\W_]*(?:(?:ah|oh|great|brilliant|excellent|perfect|good|nice|wonderful|awesome|thanks)[\s,!.]+)*"
                               r"(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very)\s+)*(?:glad|happy|pleased|relieved|delighted|thrilled)\s+"
-                              r"(?:to\s+hear\s+)?(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b(?![^.;,!?]*\b(?:we|our|i|us)\b)",
+                              r"(?:to\s+hear\s+)?(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b(?![^.;!?]*\b(?:we|our|i|us)\b)",
                               re.IGNORECASE)
 
 
@@ -57,8 +63,11 @@ def detect(ctx):
             continue  # "sorry the login keeps failing!", "From your message, ... still failed": their report, not our result
         labels = ("fixed",) if s.index in requests else ("result", "finding", "fixed", "reproduced")
         their_news = THEIR_NEWS_LATER.search(s.text)
+        news_at = their_news.start() if their_news else None
+        if news_at is None and (thanks := THEIR_NEWS_AFTER_THANKS.search(s.text)):
+            news_at = thanks.start("news")
         for sig in s.matches(*labels):
-            if their_news and sig.start - s.start >= their_news.start():
+            if news_at is not None and sig.start - s.start >= news_at:
                 continue
             if s.governed_by(sig, BLOCKERS, window=40) or s.governed_by(sig, ("conditional",), window=80):
                 continue
@@ -84,6 +93,12 @@ def detect(ctx):
     return Detection(bool(evidence), tuple(evidence))
 
 
+# The reasons that say what the answer settles ("tells me whether", "your answer
+# will tell us if", "which would explain"), not what it lets us do ("so we can
+# compare your trace against ours", which may follow a result of ours).
+SETTLES = (".tell-whether", ".answer-decides")
+
+
 def _premise_of_a_reason(s, sig, requests, sentences) -> bool:
     """"Version 7.58 had a bug that dropped the login, which would explain the
     message", "Decline messages come from different places, so it tells me
@@ -91,7 +106,8 @@ def _premise_of_a_reason(s, sig, requests, sentences) -> bool:
     after it in its paragraph), what comes before the ask's reason is what the
     answer would settle, not what we found."""
     beside_ask = s.index in requests or (s.index - 1 in requests and sentences[s.index - 1].paragraph == s.paragraph)
-    return beside_ask and any(reason.start >= sig.end for reason in s.matches("reason"))
+    return beside_ask and any(reason.start >= sig.end and reason.pattern.endswith(SETTLES)
+                              for reason in s.matches("reason"))
 
 
 EMPTY_SECTION = re.compile(r"^[\W_]*(?:n/?a|tbd|tbc|none|nothing(?:\s+(?:conclusive|yet|found))?(?:\s+so\s+far)?|unknown|"
