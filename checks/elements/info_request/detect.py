@@ -1,6 +1,13 @@
 """info_request: the reply asks the customer for information or an informative action."""
 
+import re
+
 from replylint.checkapi import Detection, Evidence
+
+# What a report-back names to send: "... and revert to us with the reason they
+# give", "..., then send both to us".
+NAMED_RETURN = re.compile(r"\s+(?:back\s+)?(?:to\s+(?:us|me)\s+)?with\s+(?:the|your|their|both|all)\b|\s+(?:both|them|the|those|these)\b",
+                          re.IGNORECASE)
 
 
 def request_sentences(ctx):
@@ -22,8 +29,12 @@ def request_sentences(ctx):
             continue
         reports = [sig for sig in s.matches("report-back") if not sig.overlaps_any(formulas)]
         acts_then_reports = s.has("request-act") and bool(reports)
+        # "Kindly contact your bank to check why the payment was returned, and
+        # revert to us with the reason they give": a hand-back that names what
+        # to send back asks for it too (writers ic to ij label it so).
+        hands_back_for = s.has("bounce") and any(NAMED_RETURN.match(s.text, sig.end - s.start) for sig in reports)
         question = s.is_question and s.has("question-form") and not s.has("courtesy")
-        if asks or acts_then_reports or question:
+        if asks or acts_then_reports or hands_back_for or question:
             found.append(s.index)
     found = set(found)
     # Items of a list introduced by a request ("Could you share the following:")
