@@ -4,10 +4,14 @@ import re
 
 from replylint.checkapi import Detection, Evidence
 
-# What a report-back names to send: "... and revert to us with the reason they
-# give", "..., then send both to us".
-NAMED_RETURN = re.compile(r"\s+(?:back\s+)?(?:to\s+(?:us|me)\s+)?with\s+(?:the|your|their|both|all)\b|\s+(?:both|them|the|those|these)\b",
-                          re.IGNORECASE)
+# What a report-back names to send back to us: "... and revert to us with the
+# reason they give", "..., then send both to us" (not "send them the error
+# message", which goes to the customer's IT team, nor "revert with the same").
+NAMED_RETURN = re.compile(r"\s+(?:back\s+)?to\s+(?:us|me)\s+with\s+(?:the|their|both|all)\s+"
+                          r"(?!(?:same|result|results|outcome|update|status|feedback|confirmation|response)\b)\w+|"
+                          r"\s+(?:both|them|it|those|these|the\s+\w+(?:\s+\w+)?)\s+(?:back\s+)?to\s+(?:us|me)\b", re.IGNORECASE)
+# "I'll check with your network team and share the results": our own plan.
+OUR_PLAN = re.compile(r"\b(?:i|we)(?:'ll|’ll|\s+will|\s+shall)\b", re.IGNORECASE)
 
 
 def request_sentences(ctx):
@@ -32,7 +36,8 @@ def request_sentences(ctx):
         # "Kindly contact your bank to check why the payment was returned, and
         # revert to us with the reason they give": a hand-back that names what
         # to send back asks for it too (writers ic to ij label it so).
-        hands_back_for = s.has("bounce") and any(NAMED_RETURN.match(s.text, sig.end - s.start) for sig in reports)
+        hands_back_for = (s.has("bounce") and not OUR_PLAN.search(s.text)
+                          and any(NAMED_RETURN.match(s.text, sig.end - s.start) for sig in reports))
         question = s.is_question and s.has("question-form") and not s.has("courtesy")
         if asks or acts_then_reports or hands_back_for or question:
             found.append(s.index)
