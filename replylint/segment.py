@@ -326,12 +326,12 @@ def _comment_headers(lines: list[tuple[int, int]], start: int, text: str, conv: 
         if (not conv.comment_date.match(text[lines[date_line][0]:lines[date_line][1]].strip()) or len(name) > 80
                 or name.endswith((".", "!", "?", ":", ";", ","))):
             continue
-        above = [text[lines[j][0]:lines[j][1]].strip() for j in filled[:k - 1]]
         if not headers:
+            above = (text[lines[j][0]:lines[j][1]].strip() for j in filled[:k - 1])
             if not all(_SEPARATOR.match(a) or conv.notice_line.search(a) for a in above):
                 return []  # the reply's own text before any header: no mailed thread
-        elif not (_SEPARATOR.match(above[-1]) or name in names):
-            continue
+        elif not (_SEPARATOR.match(text[lines[filled[k - 2]][0]:lines[filled[k - 2]][1]].strip()) or name in names):
+            continue  # an older comment: after a separator line, or under a name already seen
         headers.append((name_line, date_line))
         names.add(name)
     return headers

@@ -36,8 +36,8 @@ def request_sentences(ctx):
         # "Kindly contact your bank to check why the payment was returned, and
         # revert to us with the reason they give": a hand-back that names what
         # to send back asks for it too (writers ic to ij label it so).
-        hands_back_for = (s.has("bounce") and not OUR_PLAN.search(s.text)
-                          and any(NAMED_RETURN.match(s.text, sig.end - s.start) for sig in reports))
+        hands_back_for = (s.has("bounce") and any(NAMED_RETURN.match(s.text, sig.end - s.start) for sig in reports)
+                          and not OUR_PLAN.search(s.text))
         question = s.is_question and s.has("question-form") and not s.has("courtesy")
         if asks or acts_then_reports or hands_back_for or question:
             found.append(s.index)

@@ -19,12 +19,15 @@ THEIR_REPORT = re.compile(r"^[\W_]*(?:(?:from|per|according\s+to|as\s+(?:per|in)
 # well": what follows passes on their report.
 THEIR_NEWS_LATER = re.compile(r"[,;]\s*(?:and\s+|but\s+)?(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|truly)\s+)*"
                               r"(?:sorry|glad|happy|thrilled|delighted|pleased|relieved)\s+to\s+hear\b", re.IGNORECASE)
+# What their welcomed news is about ("glad the key ...", "happy that it's ..."),
+# with no "we" after it: "glad the exports run since we deployed the patch" is ours.
+_THEIR_THING = r"(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b(?![^.;!?]*\b(?:we|our|i|us)\b)"
 # "Thanks for letting us know, Jenny - really glad the key is behaving again!":
 # the same without "to hear", after a thanks or a greeting only. Behind our own
 # action it is our result ("We replaced the board - glad the lift runs again").
 THEIR_NEWS_AFTER_THANKS = re.compile(r"^[\W_]*(?:thanks|thank\s+you|cheers|great|brilliant|perfect)\b[^.;!?]*?(?:[,;]|\s[-–—])\s*"
                                      r"(?P<news>(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very|truly)\s+)*(?:glad|happy|thrilled|delighted|pleased|relieved)\s+"
-                                     r"(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b(?![^.;!?]*\b(?:we|our|i|us)\b))",
+                                     rf"{_THEIR_THING})",
                                      re.IGNORECASE)
 # ("We will trace the call to see where it is rejected": where is what we look for.)
 OPEN_QUESTION = re.compile(r"\b(?:investigat\w*|look(?:ing)?\s+into|checking|trying\s+to\s+(?:find\s+out|understand)|"
@@ -38,7 +41,7 @@ WHAT_IT_WOULD_SHOW = re.compile(r"\s+(?:which|where|when)\b", re.IGNORECASE)
 # (not "Happy to see the exports run again since we deployed the patch").
 THEIR_NEWS_FIRST = re.compile(r"^[\W_]*(?:(?:ah|oh|great|brilliant|excellent|perfect|good|nice|wonderful|awesome|thanks)[\s,!.]+)*"
                               r"(?:(?:i'?m|i\s+am|we'?re|we\s+are|so|really|very)\s+)*(?:glad|happy|pleased|relieved|delighted|thrilled)\s+"
-                              r"(?:to\s+hear\s+)?(?:that\s+)?(?:the|your|it|it's|everything|all|things|this|they)\b(?![^.;!?]*\b(?:we|our|i|us)\b)",
+                              rf"(?:to\s+hear\s+)?{_THEIR_THING}",
                               re.IGNORECASE)
 
 
